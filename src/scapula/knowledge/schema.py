@@ -1,0 +1,280 @@
+"""What each entry of each knowledge file may say. Every field carries its own description, which
+the docs and a reviewing clinician read as well as the loader."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..vocabulary import ConditionId, DriverId, Level
+
+__all__ = [
+    "ConditionInfo",
+    "Discriminator",
+    "DriverInfo",
+    "DriverRuleSpec",
+    "DriversFile",
+    "ImagingAdvice",
+    "LevelText",
+    "Source",
+    "SourceKind",
+    "Texts",
+    "TriageRuleSpec",
+]
+
+Id = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Unique id, lowercase with hyphens.")
+Citations = Field(min_length=1, description="Source ids from sources.yaml backing this entry.")
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceKind(StrEnum):
+    guideline = "guideline"
+    review = "review"
+    trial = "trial"
+    cohort = "cohort"
+    textbook = "textbook"
+    seed = "seed"
+    consensus = "consensus"
+
+
+class Source(_Entry):
+    id: str = Id
+    kind: SourceKind
+    title: str
+    authors: str | None = None
+    organisation: str | None = None
+    year: int | None = Field(None, ge=1900, le=2100)
+    published_in: str | None = None
+    doi: str | None = None
+    url: str | None = None
+    pmid: str | int | None = None
+    note: str = Field(description="What Scapula takes from this source, in one sentence.")
+
+    @model_validator(mode="after")
+    def _attributed(self) -> Source:
+        if not (self.authors or self.organisation):
+            raise ValueError("give authors or organisation")
+        return self
+
+    @property
+    def citation(self) -> str:
+        who = self.authors or self.organisation or ""
+        parts = [who, f"({self.year})" if self.year else "", self.title]
+        if self.published_in:
+            parts.append(self.published_in)
+        return " ".join(p for p in parts if p).strip()
+
+    @property
+    def link(self) -> str | None:
+        return f"https://doi.org/{self.doi}" if self.doi else self.url
+
+
+class TriageRuleSpec(_Entry):
+    id: str = Id
+    kind: Literal["red_flag", "caution"]
+    title: str
+    when: Any = Field(description="Condition over intake facts (docs/knowledge.md).")
+    level: Level = Field(description="The triage level this rule demands when it fires.")
+    suspects: tuple[ConditionId, ...] = Field((), description="Conditions to consider.")
+    imaging: str | None = Field(None, description="Id of the imaging advice in imaging.yaml.")
+    review_weeks: float | None = Field(None, gt=0, le=52, description="Review again after.")
+    patient: str
+    clinician: str
+    cite: tuple[str, ...] = Citations
+
+    @model_validator(mode="after")
+    def _caution_is_not_a_referral(self) -> TriageRuleSpec:
+        if self.kind == "caution" and self.level in (Level.urgent, Level.emergency):
+            raise ValueError("a caution may demand at most medical_review; make it a red_flag")
+        return self
+
+
+class DriverRuleSpec(_Entry):
+    id: str = Id
+    kind: Literal["driver"]
+    title: str
+    when: Any = Field(description="Condition over intake facts (docs/knowledge.md).")
+    drivers: dict[DriverId, float] = Field(
+        min_length=1, description="Evidence points per driver; negative argues against."
+    )
+    patient: str
+    clinician: str
+    cite: tuple[str, ...] = Citations
+
+
+class Discriminator(_Entry):
+    test: str | None = Field(None, description="An exam finding that would settle it.")
+    question: str | None = Field(None, description="Or a question to ask the person.")
+    text: str
+
+    @model_validator(mode="after")
+    def _test_or_question(self) -> Discriminator:
+        if not (self.test or self.question):
+            raise ValueError("give a test or a question")
+        return self
+
+
+class DriverInfo(_Entry):
+    id: DriverId
+    name: str
+    patient_name: str
+    patient: str
+    clinician: str
+    tells_apart: tuple[Discriminator, ...] = Field(min_length=1)
+    cite: tuple[str, ...] = Citations
+
+
+class DriversFile(_Entry):
+    exam_multiplier: float = Field(gt=0, le=5, description="Weight of examination evidence.")
+    drivers: tuple[DriverInfo, ...]
+
+
+class ImagingAdvice(_Entry):
+    id: str = Id
+    priority: int = Field(description="Higher means more urgent; the most urgent advice leads.")
+    title: str
+    patient: str
+    clinician: str
+    cite: tuple[str, ...] = Citations
+
+
+class ConditionInfo(_Entry):
+    id: ConditionId
+    name: str
+    patient_name: str
+    cite: tuple[str, ...] = Citations
+
+
+class LevelText(_Entry):
+    title: str
+    patient: str
+    clinician: str
+
+
+class Label(_Entry):
+    patient: str
+    clinician: str
+
+
+class Labels(_Entry):
+    """Display names of intake fields and values, for people rather than machines."""
+
+    fields: dict[str, Label]
+    values: dict[str, dict[str, Label]]
+
+    def fact(self, text: str, clinician: bool) -> str:
+        """A rule fact (`aggravators.sitting`, `age >= 50`) in words."""
+        pick = (lambda lab: lab.clinician) if clinician else (lambda lab: lab.patient)
+        for op in (" >= ", " <= ", " > ", " < "):
+            if op in text:
+                field, number = text.split(op)
+                symbol = {" >= ": "≥", " <= ": "≤", " > ": ">", " < ": "<"}[op]
+                return f"{pick(self.fields[field])} {symbol} {float(number):g}"
+        if text.endswith(" answered"):
+            return pick(self.fields[text.removesuffix(" answered")])
+        if " = " in text:
+            field, value = text.split(" = ")
+        else:
+            field, value = text.split(".", 1)
+        return pick(self.values[field][value])
+
+
+class Texts(_Entry):
+    disclaimer_patient: str
+    disclaimer_clinician: str
+    levels: dict[Level, LevelText]
+    default_imaging: str = Field(description="Imaging advice id when no rule gives one.")
+    cite: tuple[str, ...] = Citations
+
+
+# --------------------------------------------------------------------------- care plan (plan.yaml)
+
+
+class Words(_Entry):
+    """One text in both audiences."""
+
+    patient: str
+    clinician: str
+
+
+class Guard(_Entry):
+    """A condition over intake facts with what it means when it holds."""
+
+    when: Any = Field(description="Condition over intake facts (docs/knowledge.md).")
+    patient: str
+    clinician: str
+
+
+class TreatmentEntry(_Entry):
+    """A self-care measure, ergonomic change, passive treatment, medicine, thing to avoid,
+    specialist question or safety-net sign. Offered when `when` holds (always when absent);
+    removed, with the reason shown, when any contraindication holds; flagged by cautions."""
+
+    id: str = Id
+    name: str
+    patient_name: str | None = None
+    patient: str
+    clinician: str
+    when: Any = Field(None, description="Offered only when this condition holds (None: always).")
+    contraindications: tuple[Guard, ...] = ()
+    cautions: tuple[Guard, ...] = ()
+    step: int | None = Field(None, description="Medicines: place on the ladder (1 first).")
+    level: Level | None = Field(None, description="Safety net: the level of care the sign calls for.")
+    cite: tuple[str, ...] = Citations
+
+
+class Treatments(_Entry):
+    self_care: tuple[TreatmentEntry, ...]
+    ergonomics: tuple[TreatmentEntry, ...]
+    passive: tuple[TreatmentEntry, ...]
+    medicines: tuple[TreatmentEntry, ...]
+    avoid: tuple[TreatmentEntry, ...]
+    specialist: tuple[TreatmentEntry, ...]
+    safety_net: tuple[TreatmentEntry, ...]
+
+
+class Milestone(_Entry):
+    id: str = Id
+    measure: str = Field(description="What is measured (tracking uses the same name).")
+    unit: str
+    when: Any = Field(None, description="Applies only when this condition holds (None: always).")
+    targets: dict[int, float] = Field(description="Target value by phase number.")
+    better: Literal["higher", "lower"] = Field(description="Which direction is improvement.")
+    patient: str = Field(description="Plain text; {target} is replaced by the phase's target.")
+    clinician: str
+    cite: tuple[str, ...] = Citations
+
+
+class Visits(_Entry):
+    high: str
+    moderate: str
+    low: str
+
+
+class PhaseSpec(_Entry):
+    number: int = Field(ge=1, le=3)
+    name: str
+    patient_name: str
+    weeks: tuple[int, int]
+    goals: tuple[Words, ...] = Field(min_length=1)
+    exercise_count: int = Field(ge=2, le=8)
+    visits: Visits = Field(description="Suggested visit frequency by irritability.")
+    advance_when: Words
+    stay_when: Words
+    step_back_when: Words
+    cite: tuple[str, ...] = Citations
+
+
+class PlanFile(_Entry):
+    irritability_high_from: int = Field(description="Pain now (0-10) from which irritability is high.")
+    irritability_moderate_from: int
+    phases: tuple[PhaseSpec, ...] = Field(min_length=3, max_length=3)
+    milestones: tuple[Milestone, ...]
+    referral: dict[Level, Words] = Field(description="What to do now when the triage is not conservative.")
+    escalate: tuple[Words, ...] = Field(description="When to escalate during the plan.")
+    cite: tuple[str, ...] = Citations

@@ -1,0 +1,117 @@
+"""Outcome figures and plots read straight from the store (plain column tuples: fast at 10,000
+patients)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
+
+from ..outcomes import clinic_report, patient_outcome
+from ..tracking import TrackingEntry as Entry
+from .models import Decision, Patient, PlanRecord, TrackingEntry
+
+__all__ = ["clinic_entries", "patient_entries", "to_json"]
+
+_COLUMNS = (
+    TrackingEntry.id,
+    TrackingEntry.patient_id,
+    TrackingEntry.entry_date,
+    TrackingEntry.pain_now,
+    TrackingEntry.pain_worst,
+    TrackingEntry.psfs,
+    TrackingEntry.sitting_minutes,
+    TrackingEntry.training_volume,
+    TrackingEntry.flare,
+    TrackingEntry.exercises_done,
+    TrackingEntry.supersedes,
+)
+
+
+def _build(rows: list[Any]) -> dict[str, list[Entry]]:
+    replaced = {r.supersedes for r in rows if r.supersedes}
+    out: dict[str, list[Entry]] = defaultdict(list)
+    for r in rows:
+        if r.id in replaced:
+            continue
+        psfs = tuple((p["activity"], p["score"]) for p in r.psfs) if r.psfs else ()
+        out[r.patient_id].append(
+            Entry(
+                entry_date=r.entry_date,
+                pain_now=r.pain_now,
+                pain_worst=r.pain_worst,
+                psfs=psfs,
+                sitting_minutes=r.sitting_minutes,
+                training_volume=r.training_volume,
+                flare=bool(r.flare),
+                exercises_done=r.exercises_done,
+            )
+        )
+    return out
+
+
+def _starts(s: DbSession, patient_ids: Any) -> dict[str, date]:
+    """Care starts with the first plan."""
+    starts: dict[str, date] = {}
+    for patient_id, started in s.execute(
+        select(PlanRecord.patient_id, PlanRecord.started_on)
+        .where(PlanRecord.patient_id.in_(patient_ids))
+        .order_by(PlanRecord.started_on)
+    ):
+        starts.setdefault(patient_id, started)
+    return starts
+
+
+def patient_entries(s: DbSession, patient_id: str) -> tuple[date | None, list[Entry], list[tuple[int, date]]]:
+    rows = list(s.execute(select(*_COLUMNS).where(TrackingEntry.patient_id == patient_id)))
+    entries = sorted(_build(rows).get(patient_id, []), key=lambda e: e.entry_date)
+    start = _starts(s, [patient_id]).get(patient_id)
+    # Phase history: each plan starts in phase 1; decisions record every move since.
+    phases = [(1, p.started_on) for p in s.scalars(select(PlanRecord).where(PlanRecord.patient_id == patient_id))]
+    phases += [(d.to_phase, d.decided_on) for d in s.scalars(
+        select(Decision).where(Decision.patient_id == patient_id, Decision.kind.in_(("advance", "step_back"))))
+        if d.to_phase is not None]
+    return start, entries, sorted(set(phases), key=lambda x: (x[1], x[0]))
+
+
+def clinic_entries(s: DbSession, clinic_id: str) -> dict[str, tuple[date, list[Entry]]]:
+    patients = select(Patient.id).where(Patient.clinic_id == clinic_id)
+    rows = list(s.execute(select(*_COLUMNS).where(TrackingEntry.patient_id.in_(patients))))
+    by_patient = _build(rows)
+    starts = _starts(s, patients)
+    return {
+        pid: (starts[pid], sorted(entries, key=lambda e: e.entry_date))
+        for pid, entries in by_patient.items()
+        if pid in starts
+    }
+
+
+def to_json(value: Any) -> Any:
+    """Outcome dataclasses as JSON-ready data."""
+    data = asdict(value)
+
+    def fix(item: Any) -> Any:
+        if isinstance(item, date):
+            return item.isoformat()
+        if isinstance(item, dict):
+            return {k: fix(v) for k, v in item.items()}
+        if isinstance(item, list | tuple):
+            return [fix(v) for v in item]
+        return item
+
+    return fix(data)
+
+
+def patient_report(s: DbSession, patient_id: str, today: date) -> dict[str, Any]:
+    start, entries, _ = patient_entries(s, patient_id)
+    if start is None:
+        return {"patient_id": patient_id, "outcome": None}
+    return {"patient_id": patient_id, "outcome": to_json(patient_outcome(entries, start, today))}
+
+
+def clinic_summary(s: DbSession, clinic_id: str, today: date) -> Any:
+    return clinic_report(clinic_entries(s, clinic_id), today)
