@@ -121,15 +121,29 @@ class Knowledge:
     version: str
     """Short hash of the knowledge files: recorded with every assessment."""
 
+    _by_identity: dict[int, tuple[object, tuple[Condition, Check]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def _guard(self, when: object) -> tuple[Condition, Check]:
+        # A plan asks about the same few hundred condition objects thousands of times; looking
+        # them up by identity skips re-serialising each one to its JSON key. The entry keeps the
+        # object alive, so its id cannot be reused by another.
+        hit = self._by_identity.get(id(when))
+        if hit is None or hit[0] is not when:
+            hit = (when, self.guards[_key(when)])
+            self._by_identity[id(when)] = hit
+        return hit[1]
+
     def holds(self, when: object, facts: Facts) -> bool:
         """Whether a plan or treatment condition holds (`None` always holds)."""
         if when is None:
             return True
-        return self.guards[_key(when)][1](facts.tokens, facts.numbers)
+        return self._guard(when)[1](facts.tokens, facts.numbers)
 
     def matched(self, when: object, facts: Facts) -> list[str]:
         """The facts that made a plan or treatment condition hold."""
-        return [] if when is None else self.guards[_key(when)][0].matched(facts)
+        return [] if when is None else self._guard(when)[0].matched(facts)
 
     @property
     def rules(self) -> dict[str, CompiledRule]:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Protocol
 
-from ..tracking.model import TrackingEntry
 from ..tracking.progress import meaningful_change, median
 from ..tracking.rules import ProgressionRules, load_progression
 
@@ -22,6 +22,17 @@ __all__ = ["DROPOUT_DAYS", "ClinicReport", "PatientOutcome", "WeekFigure", "clin
 DROPOUT_DAYS = 21
 """No entry for this many days before week 12 was reached counts as dropping out."""
 PROGRAMME_WEEKS = 12
+
+
+class DiaryDay(Protocol):
+    """What an outcome reads of a check-in: a `TrackingEntry`, or a lighter row from the store."""
+
+    @property
+    def entry_date(self) -> date: ...
+    @property
+    def pain_now(self) -> int | None: ...
+    @property
+    def psfs(self) -> tuple[tuple[str, float], ...]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +108,7 @@ class ClinicReport:
     """Each patient's outcome, by id."""
 
 
-def patient_outcome(entries: Iterable[TrackingEntry], start: date, today: date, *,
+def patient_outcome(entries: Iterable[DiaryDay], start: date, today: date, *,
                     rules: ProgressionRules | None = None) -> PatientOutcome:
     """One patient's outcome from their diary (entries before `start` or after `today` are ignored)."""
     rules = rules or load_progression()
@@ -173,7 +184,7 @@ def _week_figure(outcomes: Iterable[PatientOutcome], week: int, today: date,
                       improved / eligible if eligible else None)
 
 
-def clinic_report(patients: Mapping[str, tuple[date, Iterable[TrackingEntry]]], today: date, *,
+def clinic_report(patients: Mapping[str, tuple[date, Iterable[DiaryDay]]], today: date, *,
                   rules: ProgressionRules | None = None) -> ClinicReport:
     """Outcomes across a clinic: `patients` maps an id to (start date, diary entries).
 

@@ -200,7 +200,7 @@ def _choose(
         if fit(best) <= 0:
             break
         chosen.append(best)
-        pool.remove(best)
+        pool = [e for e in pool if e is not best]  # by identity: model equality compares every field
         for driver in best.drivers:
             if driver in pull:
                 pull[driver] *= _DECAY

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pydantic_core
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,6 +32,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+def _dumps(value: object) -> str:
+    return pydantic_core.to_json(value).decode()
+
+
+# Results and plans are stored as JSON of tens of kilobytes; pydantic-core's encoder is several
+# times faster than the standard library's.
+_JSON_CODEC = {"json_serializer": _dumps, "json_deserializer": pydantic_core.from_json}
+
+
 class Database:
     """One engine and its session factory."""
 
@@ -40,10 +50,14 @@ class Database:
             path = self.url.removeprefix("sqlite:///")
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self.engine: Engine = create_engine(self.url, connect_args={"check_same_thread": False})
+            self.engine: Engine = create_engine(
+                self.url, connect_args={"check_same_thread": False}, **_JSON_CODEC
+            )
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
-            self.engine = create_engine(self.url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            self.engine = create_engine(
+                self.url, pool_pre_ping=True, pool_size=10, max_overflow=20, **_JSON_CODEC
+            )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

@@ -4,11 +4,11 @@ patients)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+import pydantic_core
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session as DbSession
 
 from ..outcomes import clinic_report, patient_outcome
@@ -78,32 +78,43 @@ def patient_entries(s: DbSession, patient_id: str) -> tuple[date | None, list[En
     return start, entries, sorted(set(phases), key=lambda x: (x[1], x[0]))
 
 
-def clinic_entries(s: DbSession, clinic_id: str) -> dict[str, tuple[date, list[Entry]]]:
+class _Day(NamedTuple):
+    entry_date: date
+    pain_now: int | None
+    psfs: tuple[tuple[str, float], ...]
+
+
+def _psfs(raw: Any) -> tuple[tuple[str, float], ...]:
+    # SQLite hands JSON back as text, PostgreSQL's driver as Python lists.
+    if not raw or raw == "[]":
+        return ()
+    items = pydantic_core.from_json(raw) if isinstance(raw, str | bytes) else raw
+    return tuple((p["activity"], p["score"]) for p in items)
+
+
+def clinic_entries(s: DbSession, clinic_id: str) -> dict[str, tuple[date, list[_Day]]]:
+    """Every current check-in of a clinic, read lean: a report over 10,000 patients reads close to
+    a million rows, so only the columns it needs are fetched (through Core, without ORM rows or
+    type processors), corrections are resolved in SQL, and no full entries are built."""
     patients = select(Patient.id).where(Patient.clinic_id == clinic_id)
-    rows = list(s.execute(select(*_COLUMNS).where(TrackingEntry.patient_id.in_(patients))))
-    by_patient = _build(rows)
+    replaced = select(TrackingEntry.supersedes).where(TrackingEntry.supersedes.is_not(None))
+    query = select(
+        TrackingEntry.patient_id,
+        type_coerce(TrackingEntry.entry_date, String),
+        TrackingEntry.pain_now,
+        type_coerce(TrackingEntry.psfs, String),
+    ).where(TrackingEntry.patient_id.in_(patients), TrackingEntry.id.not_in(replaced))
+    by_patient: dict[str, list[_Day]] = defaultdict(list)
+    iso = date.fromisoformat
+    for pid, day, pain, psfs in s.connection().execute(query):
+        by_patient[pid].append(_Day(day if type(day) is date else iso(day), pain, _psfs(psfs)))
     starts = _starts(s, patients)
-    return {
-        pid: (starts[pid], sorted(entries, key=lambda e: e.entry_date))
-        for pid, entries in by_patient.items()
-        if pid in starts
-    }
+    return {pid: (starts[pid], days) for pid, days in by_patient.items() if pid in starts}
 
 
 def to_json(value: Any) -> Any:
-    """Outcome dataclasses as JSON-ready data."""
-    data = asdict(value)
-
-    def fix(item: Any) -> Any:
-        if isinstance(item, date):
-            return item.isoformat()
-        if isinstance(item, dict):
-            return {k: fix(v) for k, v in item.items()}
-        if isinstance(item, list | tuple):
-            return [fix(v) for v in item]
-        return item
-
-    return fix(data)
+    """Outcome dataclasses as JSON-ready data (dates as ISO strings)."""
+    return pydantic_core.to_jsonable_python(value)
 
 
 def patient_report(s: DbSession, patient_id: str, today: date) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
@@ -286,10 +286,12 @@ class Store:
             )
             s.add(record)
             s.flush()
-            for old in s.scalars(
-                select(PlanRecord).where(PlanRecord.patient_id == patient_id, PlanRecord.active.is_(True))
-            ):
-                old.active = False
+            # An UPDATE, not a loop over loaded rows: loading would decode each old plan's JSON.
+            s.execute(
+                update(PlanRecord)
+                .where(PlanRecord.patient_id == patient_id, PlanRecord.active.is_(True))
+                .values(active=False)
+            )
             start = today or now.date()
             plan_row = PlanRecord(
                 patient_id=patient_id,
