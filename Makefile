@@ -1,5 +1,6 @@
 # Two commands do all set-up on a fresh machine (Python 3.11+):
-#   make demo   create .venv, install Scapula, assess an example intake and build its plan + handout
+#   make demo   create .venv, install Scapula, assess an example intake, build its plan + handout,
+#               then serve the web app on SQLite at http://127.0.0.1:8000/ (Ctrl-C stops it)
 #   make test   create .venv, install Scapula with test tools, run ruff and the whole test suite
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -17,6 +18,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/scapula assess examples/desk-worker.json --audience patient
 	$(VENV)/bin/scapula plan examples/desk-worker.json --audience patient --pdf handout.pdf
+	$(VENV)/bin/scapula serve --database sqlite:///scapula.db
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench

@@ -489,6 +489,61 @@ def run_backend(
     return latency_rows, ingest_rows, command, server_errors
 
 
+# --------------------------------------------------------------------------- web pages
+
+# The self-check answers of a desk worker (the form fields of /start; see tests/web).
+SELF_CHECK = {
+    "asked": ["red_symptoms", "red_history", "body_map", "qualities"],
+    "age": "38",
+    "safety_none": "none",
+    "body_map": ["interscapular:right", "upper_trapezius:right"],
+    "pain_now": "4",
+    "pain_worst_week": "6",
+    "qualities": ["aching"],
+}
+
+
+def page_times(repeats: int) -> list[list[object]]:
+    """Server time to render the intake page and the result page, measured inside the app (an ASGI
+    wrapper around it), on a fresh SQLite database: the first request after start-up, then the
+    median and 90th percentile of `repeats` more."""
+    import re
+    import statistics
+
+    from fastapi.testclient import TestClient
+
+    from scapula.api import create_app
+
+    rows: list[list[object]] = []
+    with tempfile.TemporaryDirectory(prefix="scapula-pages-") as tmp:
+        app = create_app(database_url=f"sqlite:///{tmp}/pages.db")
+        spent: list[float] = []
+
+        async def timed(scope: Any, receive: Any, send: Any) -> None:
+            start = time.perf_counter()
+            await app(scope, receive, send)
+            spent.append(time.perf_counter() - start)
+
+        with TestClient(timed) as client:  # type: ignore[arg-type]
+            pages: list[tuple[str, Callable[[], Any]]] = [
+                ("GET /start (intake page)", lambda: client.get("/start")),
+            ]
+            token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/start").text)
+            form = {**SELF_CHECK, "csrf_token": token.group(1) if token else "", "step": "submit"}
+            pages.append(("POST /start (result page)", lambda: client.post("/start", data=form)))
+            for name, request in pages:
+                spent.clear()
+                assert request().status_code == 200, name
+                first = spent[0]
+                spent.clear()
+                for _ in range(repeats):
+                    request()
+                ordered = sorted(spent)
+                rows.append([name, f"{first * 1000:.1f} ms", f"{statistics.median(ordered) * 1000:.1f} ms",
+                             f"{ordered[int(0.9 * (len(ordered) - 1))] * 1000:.1f} ms", "< 100 ms"])
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20, help="Duration of each fixed-rate run.")
@@ -510,6 +565,8 @@ def main() -> None:
         action="store_true",
         help="Serve with `uvicorn --workers N` itself (keep-alive requests pay ~40 ms; see serve()).",
     )
+    parser.add_argument("--page-repeats", type=int, default=50, help="Renders of each web page timed.")
+    parser.add_argument("--no-http", action="store_true", help="Only time the web pages (no load runs).")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -523,10 +580,14 @@ def main() -> None:
     signal.signal(signal.SIGALRM, give_up)
     signal.alarm(HARD_LIMIT_S)
 
+    print("Timing the web pages in process ...", file=sys.stderr)
+    pages = page_times(args.page_repeats)
     backends: list[tuple[str, Callable[[], contextlib.AbstractContextManager[str]]]] = []
-    if not args.no_sqlite:
+    if args.no_http:
+        pass
+    elif not args.no_sqlite:
         backends.append(("SQLite (WAL)", sqlite_database))
-    if args.postgres:
+    if args.postgres and not args.no_http:
         backends.append(("PostgreSQL", lambda: postgres_database(args.postgres)))
     latency, ingest, commands, failures = [], [], [], []
     for label, database in backends:
@@ -541,6 +602,10 @@ def main() -> None:
         )
     signal.alarm(0)
 
+    print(f"\n### Web pages: server time to render (in process, SQLite, {args.page_repeats} renders each)\n")
+    print(markdown_table(["page", "first after start-up", "median", "p90", "target"], pages))
+    if args.no_http:
+        return
     server = "`uvicorn --workers`" if args.uvicorn_workers else "uvicorn processes"
     print(
         f"\n### Latency at a fixed rate ({args.rate:.0f} requests/s for {args.seconds:.0f} s, "

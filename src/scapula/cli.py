@@ -16,7 +16,7 @@ from . import __version__
 from .assessment import Assessment, Audience
 from .batch import assess_lines
 from .engine import assess
-from .errors import IntakeError, KnowledgeError, ScapulaError
+from .errors import IntakeError, KnowledgeError, NotFound, ScapulaError
 from .intake import intake_schema, parse_intake_json
 from .knowledge import Knowledge, load_knowledge
 from .render import render_assessment, render_rule, render_rules
@@ -339,6 +339,56 @@ def import_command(
         out.print(f"Imported clinic {import_clinic(store.db, data)}")
     except ScapulaError as exc:
         raise _fail(exc, EXIT_INPUT) from None
+
+
+@app.command("ask")
+def ask_command(
+    question: Annotated[str, typer.Argument(help="The question, in your own words.")],
+    assessment_id: Annotated[
+        str | None, typer.Option("--assessment", help="Id of a stored assessment (read from --database).")
+    ] = None,
+    intake: Annotated[
+        Path | None, typer.Option("--intake", help="Intake JSON file to assess first (- for stdin).")
+    ] = None,
+    audience: AudienceOption = Audience.patient,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    mode: Annotated[
+        str, typer.Option("--mode", help="auto (combined when scapula[semantic] is installed), lexical, "
+                          "semantic or combined.")
+    ] = "auto",
+    database: DatabaseOption = "sqlite:///scapula.db",
+) -> None:
+    """Answer a question from the reviewed knowledge base, with its sources. Not a diagnosis."""
+    from .answers import QuestionError, answer
+    from .answers.view import render_answer
+
+    kb = _knowledge()
+    if assessment_id is not None and intake is not None:
+        raise _fail(IntakeError("Give --assessment or --intake, not both"), EXIT_INPUT)
+    context = None
+    try:
+        if intake is not None:
+            context = assess(parse_intake_json(_read(intake)), kb, audience=audience)
+        elif assessment_id is not None:
+            from .answers.stored import read_assessment
+
+            context = read_assessment(_store(database), assessment_id)
+        result = answer(question, assessment=context, audience=audience, mode=_mode(mode), kb=kb)
+    except (IntakeError, QuestionError, NotFound) as exc:
+        raise _fail(exc, EXIT_INPUT) from None
+    if json_output:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+    else:
+        out.print(render_answer(result))
+
+
+def _mode(value: str) -> str:
+    from .answers import Mode
+
+    if value not in {m.value for m in Mode}:
+        raise _fail(IntakeError(f"--mode: value not allowed (got {value!r}); expected one of "
+                                f"{', '.join(m.value for m in Mode)}"), EXIT_INPUT)
+    return value
 
 
 def main() -> None:

@@ -53,6 +53,15 @@ PUBLIC = {
     "GET /fhir/metadata",
     "GET /fhir/Questionnaire/scapula-intake",
     "GET /cds-services",
+    # The web app's front door: the home page, the anonymous self-check (stores nothing), opening
+    # an invitation, and the clinician login form.
+    "GET /",
+    "GET /start",
+    "POST /start",
+    "GET /invite/{token}",
+    "POST /invite/{token}",
+    "GET /clinic/login",
+    "POST /clinic/login",
 }
 # Routes only a clinician may use: a patient's own session gets 403 on them.
 CLINICIAN_ONLY = {
@@ -74,9 +83,11 @@ PATIENT_OWN = {
     "GET /api/patients/{patient_id}/decisions",
 }
 # Ends the caller's own session: left out of loops that go on using that session.
-SESSION_ENDING = {"POST /api/auth/logout"}
+SESSION_ENDING = {"POST /api/auth/logout", "POST /clinic/logout", "POST /me/logout"}
 # Reading the audit log is not itself audited (it holds ids only, never clinical content).
-NOT_AUDITED = {"GET /api/audit"}
+# A general question touches no patient data; one naming an assessment reads it through
+# Store.get_assessment, which audits (tests/test_answers_faces.py checks that row).
+NOT_AUDITED = {"GET /api/audit", "POST /api/answers"}
 
 
 def _spec(client: TestClient) -> dict[str, Any]:

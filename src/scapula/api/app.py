@@ -6,8 +6,9 @@ from fastapi import FastAPI
 
 from .. import __version__
 from ..store import DEFAULT_URL, Database, Settings, Store
+from ..web import install_web
 from .errors import install_error_handlers
-from .routes import auth, cds, fhir, patients
+from .routes import answers, auth, cds, fhir, patients
 
 __all__ = ["create_app"]
 
@@ -35,6 +36,8 @@ def create_app(
     app.include_router(patients.router)
     app.include_router(fhir.router)
     app.include_router(cds.router)
+    app.include_router(answers.router)
+    install_web(app)
 
     @app.get("/api/health", tags=["service"], summary="Liveness and versions")
     def health() -> dict[str, str]:

@@ -25,6 +25,9 @@ from ..intake.fields import FieldKind, field_registry
 from ..vocabulary import ConditionId, DriverId
 from .conditions import Check, Condition, ConditionSyntaxError, Facts, parse_condition
 from .schema import (
+    PASSAGE_KINDS,
+    AnswerEntry,
+    AnswersFile,
     ConditionInfo,
     DriverInfo,
     DriverRuleSpec,
@@ -32,6 +35,7 @@ from .schema import (
     ImagingAdvice,
     Labels,
     PlanFile,
+    SafetyTopic,
     Source,
     Texts,
     Treatments,
@@ -120,7 +124,8 @@ class Knowledge:
     """Every `when` of plan.yaml, treatments.yaml and exercise contraindications, compiled."""
     version: str
     """Short hash of the knowledge files: recorded with every assessment."""
-
+    answers: AnswersFile | None = None
+    """Reviewed answers to common questions and the warning signs a question may mention."""
     _by_identity: dict[int, tuple[object, tuple[Condition, Check]]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -387,6 +392,8 @@ def _load(directory: Path) -> Knowledge:
                     out.add(where, "duplicate id")
                 seen_treatments.add(entry.id)
     guards = _compile_guards(_plan_whens(plan, treatments, exercises), out)
+    refs = _passage_ids(rules, treatments, exercises, imaging, drivers)
+    answers = _load_answers(read("answers.yaml"), sources, rules, refs, out)
 
     if out.problems:
         raise KnowledgeError(f"The knowledge files in {directory} have problems", out.problems)
@@ -407,4 +414,45 @@ def _load(directory: Path) -> Knowledge:
         treatments=treatments,
         guards=MappingProxyType(guards),
         version=_hash(directory),
+        answers=answers,
     )
+
+
+# --------------------------------------------------------------------------- answers.yaml
+
+
+def _passage_ids(rules: Iterable[CompiledRule], treatments: Treatments | None, exercises: Iterable[Exercise],
+                 imaging: Mapping[str, ImagingAdvice], drivers: Mapping[DriverId, DriverInfo]) -> set[str]:
+    """Every `KIND:ID` an answer may point to."""
+    ids = {f"rule:{r.id}" for r in rules} | {f"exercise:{e.id}" for e in exercises}
+    ids |= {f"imaging:{i}" for i in imaging} | {f"driver:{d.value}" for d in drivers}
+    if treatments is not None:
+        ids |= {f"treatment:{e.id}" for section in Treatments.model_fields for e in getattr(treatments, section)}
+    return ids
+
+
+def _load_answers(data: Any, sources: Mapping[str, Source], rules: Iterable[CompiledRule], refs: set[str],
+                  out: _Collector) -> AnswersFile | None:
+    if not isinstance(data, dict) or set(data) != {"safety", "entries"}:
+        out.add("answers.yaml", "must be a mapping with exactly two lists: safety and entries")
+        return None
+    safety = _entries(SafetyTopic, data["safety"], "answers.yaml", out)
+    entries = _entries(AnswerEntry, data["entries"], "answers.yaml", out)
+    red_flag_facts = {a.text for r in rules if r.spec.kind == "red_flag" for a in r.condition.atoms()}
+    for topic in safety:
+        where = f"answers.yaml: safety {topic.id}"
+        for fact in topic.facts:
+            if fact not in red_flag_facts:
+                out.add(where, f"'{fact}' is not a fact any red-flag rule uses")
+        advice = topic.advice
+        ref = f"treatment:{advice.safety_net}" if advice.safety_net else f"rule:{advice.rule}"
+        if ref not in refs:
+            out.add(where, f"advice names '{ref}', which does not exist")
+    for entry in entries:
+        where = f"answers.yaml: {entry.id}"
+        _check_cites(entry.cite, sources, where, out)
+        for ref in entry.see:
+            if ref.split(":", 1)[0] not in PASSAGE_KINDS or ref not in refs:
+                out.add(where, f"see: '{ref}' is not a knowledge passage",
+                        hint=f"use one of {', '.join(k + ':ID' for k in PASSAGE_KINDS)}")
+    return AnswersFile(safety=tuple(safety), entries=tuple(entries))

@@ -11,13 +11,18 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ..vocabulary import ConditionId, DriverId, Level
 
 __all__ = [
+    "AnswerEntry",
+    "AnswerTopic",
+    "AnswersFile",
     "ConditionInfo",
+    "ContextPart",
     "Discriminator",
     "DriverInfo",
     "DriverRuleSpec",
     "DriversFile",
     "ImagingAdvice",
     "LevelText",
+    "SafetyTopic",
     "Source",
     "SourceKind",
     "Texts",
@@ -278,3 +283,72 @@ class PlanFile(_Entry):
     referral: dict[Level, Words] = Field(description="What to do now when the triage is not conservative.")
     escalate: tuple[Words, ...] = Field(description="When to escalate during the plan.")
     cite: tuple[str, ...] = Citations
+
+
+# --------------------------------------------------------------------------- answers (answers.yaml)
+
+
+class AnswerTopic(StrEnum):
+    causes = "causes"
+    red_flags = "red_flags"
+    imaging = "imaging"
+    treatments = "treatments"
+    medicines = "medicines"
+    exercise = "exercise"
+    posture = "posture"
+    training = "training"
+    sleep = "sleep"
+    prognosis = "prognosis"
+
+
+class ContextPart(StrEnum):
+    """Parts of a person's own assessment an answer should mention."""
+
+    triage = "triage"
+    imaging = "imaging"
+    drivers = "drivers"
+
+
+PASSAGE_KINDS = ("rule", "treatment", "exercise", "imaging", "driver")
+
+
+class SafetyAdvice(_Entry):
+    """Where the safety text comes from: a safety-net entry of treatments.yaml or a triage rule."""
+
+    safety_net: str | None = Field(None, description="Id in the safety_net section of treatments.yaml.")
+    rule: str | None = Field(None, description="Id of a rule in rules_triage.yaml.")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> SafetyAdvice:
+        if (self.safety_net is None) == (self.rule is None):
+            raise ValueError("give exactly one of safety_net or rule")
+        return self
+
+
+class SafetyTopic(_Entry):
+    """A warning sign a question may mention; the answer then leads with its advice."""
+
+    id: str = Id
+    terms: tuple[str, ...] = Field(min_length=1, description="Words and phrases that mention it.")
+    facts: tuple[str, ...] = Field((), description="Red-flag intake facts; their labels count as terms.")
+    unless: tuple[str, ...] = Field((), description="Phrases that look like the sign but are not.")
+    advice: SafetyAdvice
+
+
+class AnswerEntry(_Entry):
+    """One reviewed answer to a question people ask, in both audiences' words, with sources."""
+
+    id: str = Id
+    topic: AnswerTopic
+    title: str
+    questions: tuple[str, ...] = Field(min_length=1, description="How people ask it (searched).")
+    patient: str = Field(min_length=20)
+    clinician: str = Field(min_length=20)
+    see: tuple[str, ...] = Field((), description="Related passages: rule:ID, treatment:ID, exercise:ID, ...")
+    context: tuple[ContextPart, ...] = Field((), description="Parts of an assessment that matter here.")
+    cite: tuple[str, ...] = Citations
+
+
+class AnswersFile(_Entry):
+    safety: tuple[SafetyTopic, ...]
+    entries: tuple[AnswerEntry, ...]

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from ..assessment import Audience
 from ..engine import ENGINE_VERSION, assess
-from ..errors import AuthError, Conflict, Forbidden, NotFound
+from ..errors import AuthError, Conflict, Forbidden, NotFound, Problem
 from ..intake import Intake
 from ..knowledge import Knowledge, load_knowledge
 from ..plan import build_plan
@@ -485,6 +485,41 @@ class Store:
                 }
                 for r in rows
             ]
+
+    # ------------------------------------------------------------------ the clinician's web pages
+
+    def clinic_dashboard(self, actor: Actor) -> list[dict[str, Any]]:
+        """The clinic's patients with triage, phase, pain trend and alerts, most urgent first."""
+        from .dashboard import clinic_rows
+
+        self._clinician(actor)
+        with self.db.session() as s:
+            rows = clinic_rows(s, actor.clinic_id, self.clock().date())
+            self._audit(s, actor, "list", "dashboard", None, None)
+            return rows
+
+    def add_plan_exercises(
+        self, actor: Actor, plan_id: str, phase: int, exercise_ids: list[str], reason: str
+    ) -> dict[str, Any]:
+        """Add exercises the plan builder allows for this person to one phase, recorded with who and why."""
+        from .plan_edit import with_exercises
+
+        self._clinician(actor)
+        if not reason.strip():
+            raise Conflict("Say why the plan is changed", [Problem("reason", "a reason is required")])
+        with self.db.session() as s:
+            plan = s.get(PlanRecord, plan_id)
+            if plan is None:
+                raise NotFound(f"No plan {plan_id}")
+            self._patient(s, actor, plan.patient_id, asked=f"plan {plan_id}")
+            source = s.get(Assessment, plan.assessment_id)
+            intake = source.intake if source else {}
+            plan.plan = with_exercises(self.kb, plan.plan, intake, phase, exercise_ids)
+            change = {"add_exercises": list(exercise_ids), "exercise_phase": phase}
+            s.add(PlanChange(plan_id=plan.id, changed_by=actor.id, at=self.clock(), change=change, reason=reason))
+            self._audit(s, actor, "update", "plan", plan.id, plan.patient_id)
+            s.flush()
+            return _plan_dict(plan)
 
 
 def _iso(value: datetime | date | None) -> str | None:

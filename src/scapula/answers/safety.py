@@ -1,0 +1,65 @@
+"""Warning signs mentioned in a question. Matching is by phrase on the normalised question; the
+vocabulary is answers.yaml's `safety` section plus the labels of the red-flag facts it names."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..knowledge import Knowledge
+from ..knowledge.schema import SafetyTopic
+from .text import normalise
+
+__all__ = ["SafetyMatcher", "SafetyNote"]
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyNote:
+    topic: str
+    title: str
+    text: str
+    cite: tuple[str, ...]
+    source: str
+    """The knowledge passage the advice is taken from (`treatment:sn-...` or `rule:...`)."""
+
+
+def _pattern(phrases: set[str]) -> re.Pattern[str]:
+    cleaned = sorted({normalise(p).strip() for p in phrases if p.strip()}, key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(re.escape(p) for p in cleaned) + r")\b")
+
+
+class SafetyMatcher:
+    def __init__(self, kb: Knowledge) -> None:
+        self.kb = kb
+        topics = kb.answers.safety if kb.answers else ()
+        self._topics = [(t, _pattern(self._terms(t)), _pattern(set(t.unless)) if t.unless else None)
+                        for t in topics]
+
+    def _terms(self, topic: SafetyTopic) -> set[str]:
+        terms = set(topic.terms)
+        for fact in topic.facts:
+            field, _, value = fact.partition(".")
+            label = self.kb.labels.values.get(field, {}).get(value)
+            if label is not None:
+                terms |= {label.patient, label.clinician}
+        return terms
+
+    def notes(self, question: str, clinician: bool) -> list[SafetyNote]:
+        text = normalise(question)
+        found = []
+        for topic, pattern, unless in self._topics:
+            cleared = unless.sub(" ", text) if unless else text
+            if pattern.search(cleared):
+                found.append(self._note(topic, clinician))
+        return found
+
+    def _note(self, topic: SafetyTopic, clinician: bool) -> SafetyNote:
+        advice = topic.advice
+        if advice.safety_net is not None:
+            entry = next(e for e in self.kb.treatments.safety_net if e.id == advice.safety_net)
+            text = entry.clinician if clinician else entry.patient
+            return SafetyNote(topic.id, entry.patient_name or entry.name, text, entry.cite,
+                              f"treatment:{entry.id}")
+        rule = self.kb.rules[advice.rule or ""].spec
+        return SafetyNote(topic.id, rule.title, rule.clinician if clinician else rule.patient, rule.cite,
+                          f"rule:{rule.id}")
