@@ -62,6 +62,8 @@ PUBLIC = {
     "POST /invite/{token}",
     "GET /clinic/login",
     "POST /clinic/login",
+    # General questions answered from the knowledge base: no patient data involved.
+    "GET /ask",
 }
 # Routes only a clinician may use: a patient's own session gets 403 on them.
 CLINICIAN_ONLY = {
@@ -87,7 +89,9 @@ SESSION_ENDING = {"POST /api/auth/logout", "POST /clinic/logout", "POST /me/logo
 # Reading the audit log is not itself audited (it holds ids only, never clinical content).
 # A general question touches no patient data; one naming an assessment reads it through
 # Store.get_assessment, which audits (tests/test_answers_faces.py checks that row).
-NOT_AUDITED = {"GET /api/audit", "POST /api/answers"}
+# The same holds for the /me/ask page, which reads the patient's assessments through
+# Store.list_assessments only when a question is asked (tests/web/test_ask_page.py).
+NOT_AUDITED = {"GET /api/audit", "POST /api/answers", "GET /me/ask"}
 
 
 def _spec(client: TestClient) -> dict[str, Any]:

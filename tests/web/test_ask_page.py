@@ -66,6 +66,8 @@ def test_an_invited_patient_gets_answers_about_their_own_assessment(
     assert page.status_code == 200
     assert 'class="answer-block answer-personal"' in page.text
     assert "You were advised" in text_of(page.text)
+    audit = web_store.audit_log(clinic.actor(web_store), clinic.patients[0].id)
+    assert any(row["action"] == "list" and row["resource"] == "assessment" and row["actor_type"] == "patient" for row in audit)
 
 
 def test_the_personal_question_page_needs_the_patients_session(client: TestClient) -> None:
