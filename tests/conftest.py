@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,3 +52,36 @@ def crowded() -> dict[str, Any]:
 
 def run(data: dict[str, Any], audience: str = "clinician"):
     return assess(parse_intake(data), audience=audience)
+
+
+# --------------------------------------------------------------------------- time and passwords
+
+
+class Clock:
+    """Real time plus an offset the test controls: `clock.advance(minutes=16)`."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, **delta: float) -> None:
+        self.offset += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 at production cost takes ~150 ms a hash; the service tests log in hundreds of times."""
+    from argon2 import PasswordHasher
+
+    from scapula.store import accounts
+
+    monkeypatch.setattr(
+        accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1), raising=False
+    )

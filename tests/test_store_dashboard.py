@@ -26,12 +26,7 @@ TODAY = date(2026, 3, 2)
 
 
 @pytest.fixture
-def store(tmp_path: Path, kb: Knowledge, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
-    from argon2 import PasswordHasher
-
-    from scapula.store import accounts
-
-    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+def store(tmp_path: Path, kb: Knowledge) -> Iterator[Store]:
     db = Database(f"sqlite:///{tmp_path / 'dash.db'}")
     db.upgrade()
     yield Store(db, kb=kb, clock=lambda: datetime(2026, 3, 2, 12, tzinfo=UTC))

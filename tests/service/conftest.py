@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ from sqlalchemy.engine import make_url
 
 from scapula.api import create_app
 from scapula.store import Database, Settings, Store
+
+from ..conftest import Clock
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES_ENV = "SCAPULA_TEST_POSTGRES"
@@ -99,36 +101,6 @@ def database(database_url: str) -> Iterator[Database]:
 
 
 # --------------------------------------------------------------------------- time and the store
-
-
-class Clock:
-    """Real time plus an offset the test controls: `clock.advance(minutes=16)`."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def advance(self, **delta: float) -> None:
-        self.offset += timedelta(**delta)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """argon2 at production cost takes ~150 ms a hash; the tests log in hundreds of times."""
-    from argon2 import PasswordHasher
-
-    from scapula.store import accounts
-
-    monkeypatch.setattr(
-        accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1), raising=False
-    )
 
 
 def make_store(

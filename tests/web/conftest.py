@@ -22,7 +22,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +34,8 @@ from scapula.api import create_app
 from scapula.intake import parse_intake
 from scapula.knowledge import Knowledge
 from scapula.store import Actor, Database, Settings, Store
+
+from ..conftest import Clock
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -69,36 +70,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 # --------------------------------------------------------------------------- time, store, app
-
-
-class Clock:
-    """Real time plus an offset the test controls: `clock.advance(days=1)`."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def advance(self, **delta: float) -> None:
-        self.offset += timedelta(**delta)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """argon2 at production cost takes ~150 ms a hash; the tests log in often."""
-    from argon2 import PasswordHasher
-
-    from scapula.store import accounts
-
-    monkeypatch.setattr(
-        accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1), raising=False
-    )
 
 
 @pytest.fixture

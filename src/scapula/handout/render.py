@@ -268,8 +268,7 @@ def _references(numbers: dict[str, int], kb: Knowledge) -> list[dict[str, Any]]:
             "id": source_id,
             "citation": source.citation if source else source_id,
             "link": source.link if source else None,
-            # "doi:10.x/y" reads as well on paper as the resolver URL and is shorter to lay out.
-            "link_text": (f"doi:{source.doi}" if source.doi else source.url) if source else None,
+            "link_text": source.link_text if source else None,
         })
     return out
 

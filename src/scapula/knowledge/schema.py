@@ -78,6 +78,11 @@ class Source(_Entry):
     def link(self) -> str | None:
         return f"https://doi.org/{self.doi}" if self.doi else self.url
 
+    @property
+    def link_text(self) -> str | None:
+        """The link as printed: "doi:10.x/y" reads as well on paper as the resolver URL."""
+        return f"doi:{self.doi}" if self.doi else self.url
+
 
 class TriageRuleSpec(_Entry):
     id: str = Id

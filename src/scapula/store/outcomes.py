@@ -38,7 +38,7 @@ def _build(rows: list[Any]) -> dict[str, list[Entry]]:
     for r in rows:
         if r.id in replaced:
             continue
-        psfs = tuple((p["activity"], p["score"]) for p in r.psfs) if r.psfs else ()
+        psfs = _psfs(r.psfs)
         out[r.patient_id].append(
             Entry(
                 entry_date=r.entry_date,
