@@ -2,9 +2,11 @@
 
     python bench/answers.py              # lexical, semantic and combined (semantic needs scapula[semantic])
     python bench/answers.py --misses     # also list the questions whose top answer was wrong
+    python bench/answers.py --questions tests/spec/questions_heldout.yaml   # the held-out set
 
 Prints top-1 and top-3 accuracy, the rate of correct "no answer" on the out-of-scope questions, the
-red-flag questions whose answer did not lead with safety advice (must be 0), median latency per
+red-flag questions whose answer did not lead with safety advice (must be 0), ordinary questions that
+got safety advice anyway, median latency per
 question (index and model built once, before timing) and the install size of the semantic extra.
 """
 
@@ -32,7 +34,7 @@ def evaluate(mode: str, spec: dict) -> dict:
     answerer.answer("warm up", mode=mode)  # builds the index (and loads the model) outside the timing
     top1 = top3 = 0
     misses, times = [], []
-    for q in spec["questions"]:
+    for q in answerable(spec):
         ok = {q["expect"], *q.get("also", [])}
         started = time.perf_counter()
         result = answerer.answer(q["q"], mode=mode)
@@ -44,10 +46,18 @@ def evaluate(mode: str, spec: dict) -> dict:
             misses.append((q["q"], q["expect"], ranked[:3]))
     unsafe = [q["q"] for q in spec["questions"] if q.get("red_flag")
               and not answerer.answer(q["q"], mode=mode).leads_with_safety]
+    alarmed = [q["q"] for q in spec["questions"] if not q.get("red_flag")
+               and answerer.answer(q["q"], mode=mode).leads_with_safety]
     none = sum(not answerer.answer(q, mode=mode).found for q in spec["out_of_scope"])
-    return {"mode": mode, "top1": top1, "top3": top3, "n": len(spec["questions"]), "none": none,
-            "oos": len(spec["out_of_scope"]), "unsafe": unsafe, "misses": misses,
+    return {"mode": mode, "top1": top1, "top3": top3, "n": len(answerable(spec)), "none": none,
+            "oos": len(spec["out_of_scope"]), "unsafe": unsafe, "alarmed": alarmed, "misses": misses,
             "median_ms": statistics.median(times) * 1000}
+
+
+def answerable(spec: dict) -> list[dict]:
+    """The questions some entry should answer; `expect: none` marks a gap in the entries (a question
+    in scope that no entry covers yet), reported apart rather than scored."""
+    return [q for q in spec["questions"] if q["expect"] != "none"]
 
 
 def _requirements(name: str, seen: set[str]) -> set[str]:
@@ -84,9 +94,10 @@ def semantic_extra_size() -> tuple[float, list[str]]:
 
 def report(results: list[dict], show_misses: bool) -> str:
     rows = [(r["mode"], pct(r["top1"], r["n"]), pct(r["top3"], r["n"]), pct(r["none"], r["oos"]),
-             len(r["unsafe"]), f"{r['median_ms']:.1f}") for r in results]
+             len(r["unsafe"]), len(r["alarmed"]), f"{r['median_ms']:.1f}") for r in results]
     lines = [markdown_table(["retrieval", "top-1", "top-3", "correct 'no answer' (out of scope)",
-                             "red flag not led by safety", "median ms"], rows)]
+                             "red flag not led by safety", "safety advice without a red flag",
+                             "median ms"], rows)]
     if semantic_available():
         size, names = semantic_extra_size()
         lines.append(f"\nInstall size added by the semantic extra: {size:.0f} MiB ({len(names)} distributions, "
@@ -107,11 +118,14 @@ def _mib(name: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true", help="List the questions answered wrongly.")
+    parser.add_argument("--questions", type=Path, default=SPEC, help="Question set (YAML, as questions.yaml).")
     args = parser.parse_args()
-    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    spec = yaml.safe_load(args.questions.read_text(encoding="utf-8"))
     modes = ["lexical", "semantic", "combined"] if semantic_available() else ["lexical"]
-    print(f"{len(spec['questions'])} questions, {len(spec['out_of_scope'])} out of scope "
-          f"({sum(bool(q.get('red_flag')) for q in spec['questions'])} name a warning sign)\n")
+    gaps = [q["q"] for q in spec["questions"] if q["expect"] == "none"]
+    print(f"{args.questions.name}: {len(answerable(spec))} questions, {len(spec['out_of_scope'])} out of scope "
+          f"({sum(bool(q.get('red_flag')) for q in spec['questions'])} name a warning sign)"
+          + (f"; {len(gaps)} in scope with no entry yet, not scored: {gaps}" if gaps else "") + "\n")
     print(report([evaluate(m, spec) for m in modes], args.misses))
 
 

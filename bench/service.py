@@ -3,11 +3,12 @@
     python bench/service.py                                  # SQLite, and PostgreSQL if configured
     python bench/service.py --postgres postgresql://postgres@127.0.0.1:5432/test
     python bench/service.py --seconds 20 --rate 200 --ingest-seconds 10 --workers 2
+    python bench/service.py --sweep 150,100,50     # lower rates tried after a miss at --rate
 
 For each database (a SQLite file in a temporary folder; PostgreSQL in a throwaway database
 `scapula_bench_<random>` created on the server named by --postgres or SCAPULA_TEST_POSTGRES, dropped at
 the end) it migrates and seeds one clinic, starts `uvicorn --factory` with N workers on 127.0.0.1 (a
-free port), and drives it from this process with a pool of httpx clients:
+free port), and drives it from this process with a pool of keep-alive http.client connections:
 
 1. POST /api/patients/{id}/assessments (examples/desk-worker.json) at a fixed rate (open loop);
 2. GET /api/patients/{id} at the same fixed rate;
@@ -22,7 +23,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import json
+import json as _json
 import os
 import secrets
 import shlex
@@ -38,6 +41,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -47,7 +51,7 @@ from _table import markdown_table  # noqa: E402
 DB_ENV = "SCAPULA_BENCH_DATABASE"
 PASSWORD = "bench password long enough"
 EMAIL = "bench@clinic.example"
-HARD_LIMIT_S = 900  # the whole run, whatever happens
+HARD_LIMIT_S = 2400  # the whole run, whatever happens
 GRACE_S = 10  # how long past its schedule a fixed-rate run may go on
 
 
@@ -274,18 +278,55 @@ class Result:
         return data[min(len(data) - 1, round(q / 100 * (len(data) - 1)))]
 
 
-def _clients(base: str, token: str) -> Callable[[], Any]:
-    import httpx
+class _Reply:
+    __slots__ = ("status_code",)
 
+    def __init__(self, status_code: int) -> None:
+        self.status_code = status_code
+
+
+class _Http:
+    """One keep-alive connection per client thread, on the standard library's http.client: the
+    load generator shares the 2 CPUs with the server, and httpx spent about 3.5 ms of CPU per
+    request, as much as the server's work it was measuring."""
+
+    def __init__(self, base: str, token: str) -> None:
+        parts = urlsplit(base)
+        self._host, self._port = parts.hostname or "127.0.0.1", parts.port or 80
+        self._headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self._conn = http.client.HTTPConnection(self._host, self._port, timeout=30)
+
+    def _send(self, method: str, path: str, body: bytes | None) -> _Reply:
+        for attempt in (1, 2):
+            try:
+                self._conn.request(method, path, body=body, headers=self._headers)
+                reply = self._conn.getresponse()
+                reply.read()
+                return _Reply(reply.status)
+            except (http.client.HTTPException, ConnectionError):
+                self._conn.close()  # the server closed a kept-alive connection: reconnect once
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def get(self, path: str) -> _Reply:
+        return self._send("GET", path, None)
+
+    def post(self, path: str, json: Any) -> _Reply:
+        return self._send("POST", path, _json.dumps(json).encode())
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def _clients(base: str, token: str) -> Callable[[], Any]:
     local = threading.local()
-    made: list[Any] = []
+    made: list[_Http] = []
     lock = threading.Lock()
 
-    def get() -> Any:
+    def get() -> _Http:
         if not hasattr(local, "client"):
-            local.client = httpx.Client(
-                base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30
-            )
+            local.client = _Http(base, token)
             with lock:
                 made.append(local.client)
         return local.client
@@ -439,31 +480,38 @@ def run_backend(
 
     latency_rows, ingest_rows = [], []
     with running_server(url, args.workers, args.uvicorn_workers) as (base, command, pgid, read_log):
-        import httpx
-
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as warm:
-            for i in range(50):  # warm both workers' caches and pools
-                warm.get(f"/api/patients/{patients[i % n]}")
+        warm = _Http(base, token)
+        for i in range(50):  # warm both workers' caches and pools
+            warm.get(f"/api/patients/{patients[i % n]}")
+        warm.close()
         # Reads first: the writes of the assessment run would otherwise still be settling.
         for name, fn in (("GET /api/patients/{id}", read), ("POST /api/patients/{id}/assessments", assess)):
-            r = measured(
-                pgid, lambda fn=fn, name=name: fixed_rate(name, base, token, fn, args.rate, args.seconds)
-            )
-            print(f"  {label}: {name}: {r.ok}/{r.sent} ok in {r.elapsed:.1f} s", file=sys.stderr)
-            latency_rows.append(
-                [
-                    label,
-                    name,
-                    f"{args.rate:.0f}/s",
-                    f"{r.rate:.0f}/s",
-                    f"{r.pct(50):.1f} ms",
-                    f"{r.pct(99):.1f} ms",
-                    f"{max(r.latencies_ms, default=float('nan')):.0f} ms",
-                    ", ".join(f"{k}: {v}" for k, v in sorted(r.errors.items(), key=str)) or "0",
-                    r.cpu_per_request(),
-                    "yes" if r.pct(99) < 50 and r.rate >= 0.97 * args.rate else "no",
-                ]
-            )
+            # At the target rate first; if that misses, lower rates until one meets the target, so
+            # the table also tells what this machine sustains.
+            for rate in [args.rate, *(x for x in args.sweep if x < args.rate)]:
+                r = measured(
+                    pgid,
+                    lambda fn=fn, name=name, rate=rate: fixed_rate(name, base, token, fn, rate, args.seconds),
+                )
+                print(f"  {label}: {name} at {rate:.0f}/s: {r.ok}/{r.sent} ok in {r.elapsed:.1f} s", file=sys.stderr)
+                meets = r.pct(99) < 50 and r.rate >= 0.97 * rate and not r.errors
+                latency_rows.append(
+                    [
+                        label,
+                        name,
+                        f"{rate:.0f}/s",
+                        f"{r.rate:.0f}/s",
+                        f"{r.pct(50):.1f} ms",
+                        f"{r.pct(99):.1f} ms",
+                        f"{max(r.latencies_ms, default=float('nan')):.0f} ms",
+                        ", ".join(f"{k}: {v}" for k, v in sorted(r.errors.items(), key=str)) or "0",
+                        r.cpu_per_request(),
+                        "yes" if meets else "no",
+                    ]
+                )
+                if meets or not args.sweep:
+                    break
+                time.sleep(2)  # let the backlog of the missed run drain
         before = count_entries(url)
         r = measured(
             pgid,
@@ -548,6 +596,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20, help="Duration of each fixed-rate run.")
     parser.add_argument("--rate", type=float, default=200, help="Requests per second of the fixed-rate runs.")
+    parser.add_argument(
+        "--sweep",
+        type=lambda text: [float(x) for x in text.split(",") if x.strip()],
+        default=[150, 100, 75, 50, 25],
+        help="Lower rates tried, in order, after a miss at --rate (comma-separated; '' for none).",
+    )
     parser.add_argument("--ingest-seconds", type=float, default=10, help="Duration of the ingestion run.")
     parser.add_argument("--clients", type=int, default=8, help="Concurrent clients of the ingestion run.")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes.")

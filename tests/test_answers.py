@@ -17,9 +17,17 @@ from scapula.knowledge import DATA_DIR, Knowledge, load_knowledge
 
 from .conftest import ROOT
 
-SPEC = yaml.safe_load((ROOT / "tests" / "spec" / "questions.yaml").read_text(encoding="utf-8"))
+SETS = ("questions.yaml", "questions_heldout.yaml", "questions_heldout2.yaml")
+SPEC = yaml.safe_load((ROOT / "tests" / "spec" / SETS[0]).read_text(encoding="utf-8"))
 QUESTIONS: list[dict[str, Any]] = SPEC["questions"]
-RED_FLAG_QUESTIONS = [q["q"] for q in QUESTIONS if q.get("red_flag")]
+# Safety is checked on every question set, the held-out ones included: a warning sign that slips
+# through is the one miss that must not happen.
+RED_FLAG_QUESTIONS = [
+    q["q"]
+    for name in SETS
+    for q in yaml.safe_load((ROOT / "tests" / "spec" / name).read_text(encoding="utf-8"))["questions"]
+    if q.get("red_flag")
+]
 LEXICAL = "lexical"
 
 

@@ -1,5 +1,6 @@
-"""Warning signs mentioned in a question. Matching is by phrase on the normalised question; the
-vocabulary is answers.yaml's `safety` section plus the labels of the red-flag facts it names."""
+"""Warning signs mentioned in a question. Matching is on the normalised question: by phrase, or by
+words that together name a sign wherever they stand ("pressure ... in my chest"). The vocabulary is
+answers.yaml's `safety` section plus the labels of the red-flag facts it names."""
 
 from __future__ import annotations
 
@@ -28,12 +29,29 @@ def _pattern(phrases: set[str]) -> re.Pattern[str]:
     return re.compile(r"\b(" + "|".join(re.escape(p) for p in cleaned) + r")\b")
 
 
+def _group(alternatives: str) -> re.Pattern[str]:
+    """One group of a `together` rule: whole words or phrases, or any ending after a '*'."""
+    parts = []
+    for word in alternatives.split("|"):
+        # Spelled as normalise() leaves a question, without the synonyms it appends.
+        stem = " ".join(re.sub(r"[^a-z0-9 ]+", " ", word.lower().replace("'", "").replace("-", " ")).split())
+        parts.append(re.escape(stem) + ("" if word.strip().endswith("*") else r"\b"))
+    return re.compile(r"\b(" + "|".join(parts) + ")")
+
+
+def _together(rule: str) -> list[re.Pattern[str]]:
+    return [_group(g) for g in rule.split("+")]
+
+
 class SafetyMatcher:
     def __init__(self, kb: Knowledge) -> None:
         self.kb = kb
         topics = kb.answers.safety if kb.answers else ()
-        self._topics = [(t, _pattern(self._terms(t)), _pattern(set(t.unless)) if t.unless else None)
-                        for t in topics]
+        self._topics = [
+            (t, _pattern(self._terms(t)), [_together(r) for r in t.together],
+             _pattern(set(t.unless)) if t.unless else None)
+            for t in topics
+        ]
 
     def _terms(self, topic: SafetyTopic) -> set[str]:
         terms = set(topic.terms)
@@ -45,11 +63,11 @@ class SafetyMatcher:
         return terms
 
     def notes(self, question: str, clinician: bool) -> list[SafetyNote]:
-        text = normalise(question)
+        text = " ".join(normalise(question).split())
         found = []
-        for topic, pattern, unless in self._topics:
+        for topic, pattern, together, unless in self._topics:
             cleared = unless.sub(" ", text) if unless else text
-            if pattern.search(cleared):
+            if pattern.search(cleared) or any(all(g.search(cleared) for g in rule) for rule in together):
                 found.append(self._note(topic, clinician))
         return found
 

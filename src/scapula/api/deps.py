@@ -18,7 +18,7 @@ _bearer = HTTPBearer(
 )
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:  # async: no thread hop for an attribute read
     return request.app.state.store
 
 

@@ -336,8 +336,23 @@ class SafetyTopic(_Entry):
     id: str = Id
     terms: tuple[str, ...] = Field(min_length=1, description="Words and phrases that mention it.")
     facts: tuple[str, ...] = Field((), description="Red-flag intake facts; their labels count as terms.")
+    together: tuple[str, ...] = Field(
+        (),
+        description=(
+            "Words that mention the sign only together, anywhere in the question: groups joined by"
+            " ' + ', alternatives by '|', a trailing '*' for any ending ('chest + pain|pressure|tight*')."
+        ),
+    )
     unless: tuple[str, ...] = Field((), description="Phrases that look like the sign but are not.")
     advice: SafetyAdvice
+
+    @model_validator(mode="after")
+    def _together_has_groups(self) -> SafetyTopic:
+        for rule in self.together:
+            groups = [g.strip() for g in rule.split("+")]
+            if len(groups) < 2 or any(not a.strip(" *") for g in groups for a in g.split("|")):
+                raise ValueError(f"together {rule!r}: needs two or more groups of words joined by ' + '")
+        return self
 
 
 class AnswerEntry(_Entry):

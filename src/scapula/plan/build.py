@@ -188,19 +188,27 @@ def _choose(
     for item in blocked:
         excluded.setdefault(item.exercise, item)
     pull = {str(d): w for d, w in weights.items()}
+    # Scoring is the hot loop of plan building (every exercise, every pick, every phase), so each
+    # exercise keeps only the drivers in play; one that serves none can never fit (its score is 0
+    # or less) and is left out.
+    candidates = [
+        (e, drivers, e.id in used) for e in pool if (drivers := [d for d in e.drivers if d in pull])
+    ]
     chosen: list[Exercise] = []
     for _ in range(spec.exercise_count):
-
-        def fit(e: Exercise) -> float:
-            return sum(pull.get(d, 0.0) for d in e.drivers) - (_REPEAT_PENALTY if e.id in used else 0.0)
-
-        if not pool:
-            break
-        best = max(pool, key=fit)  # max keeps the first of equals: catalogue order breaks ties
-        if fit(best) <= 0:
+        best, best_fit = None, 0.0
+        for exercise, drivers, repeat in candidates:
+            fit = 0.0
+            for driver in drivers:
+                fit += pull[driver]
+            if repeat:
+                fit -= _REPEAT_PENALTY
+            if best is None or fit > best_fit:  # strictly better: catalogue order breaks ties
+                best, best_fit = exercise, fit
+        if best is None or best_fit <= 0:
             break
         chosen.append(best)
-        pool = [e for e in pool if e is not best]  # by identity: model equality compares every field
+        candidates = [c for c in candidates if c[0] is not best]  # identity: equality compares fields
         for driver in best.drivers:
             if driver in pull:
                 pull[driver] *= _DECAY

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
@@ -33,6 +33,7 @@ from .models import (
     Session,
     TrackingEntry,
     User,
+    new_id,
 )
 from .progress import review_progress
 
@@ -71,8 +72,10 @@ class Store:
         patient_id: str | None,
         clinic_id: str | None = None,
     ) -> None:
-        s.add(
-            AuditEntry(
+        # A Core INSERT, not an ORM object: every read writes one of these, and the unit of work
+        # would cost more than the row.
+        s.execute(
+            insert(AuditEntry.__table__).values(
                 at=self.clock(),
                 actor_type=actor.kind if actor else "system",
                 actor_id=actor.id if actor else None,
@@ -273,7 +276,15 @@ class Store:
         now = self.clock()
         with self.db.session() as s:
             self._patient(s, actor, patient_id)
+            # An UPDATE, not a loop over loaded rows: loading would decode each old plan's JSON.
+            s.execute(
+                update(PlanRecord)
+                .where(PlanRecord.patient_id == patient_id, PlanRecord.active.is_(True))
+                .values(active=False)
+            )
+            # Ids made here, so both rows go to the database in one flush.
             record = Assessment(
+                id=new_id(),
                 patient_id=patient_id,
                 intake=intake.model_dump(mode="json", exclude_none=True),
                 result=result.to_dict(),
@@ -284,16 +295,9 @@ class Store:
                 created_by_user=actor.id if actor.kind == "user" else None,
                 created_by_patient=actor.kind == "patient",
             )
-            s.add(record)
-            s.flush()
-            # An UPDATE, not a loop over loaded rows: loading would decode each old plan's JSON.
-            s.execute(
-                update(PlanRecord)
-                .where(PlanRecord.patient_id == patient_id, PlanRecord.active.is_(True))
-                .values(active=False)
-            )
             start = today or now.date()
             plan_row = PlanRecord(
+                id=new_id(),
                 patient_id=patient_id,
                 assessment_id=record.id,
                 plan=plan.to_dict(),
@@ -303,8 +307,7 @@ class Store:
                 active=True,
                 created_at=now,
             )
-            s.add(plan_row)
-            s.flush()
+            s.add_all([record, plan_row])
             self._audit(s, actor, "create", "assessment", record.id, patient_id)
             return {**_assessment_dict(record), "plan": _plan_dict(plan_row)}
 

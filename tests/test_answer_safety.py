@@ -1,0 +1,119 @@
+"""Warning signs in a question, however it is worded: every term and every combination of words in
+answers.yaml's `safety` section leads the answer with safety advice, alone and hidden in a long,
+ordinary question; ordinary questions do not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from scapula.answers.safety import SafetyMatcher
+from scapula.knowledge import load_knowledge
+
+from .conftest import ROOT
+from .test_answers import _broken, ask
+
+KB = load_knowledge()
+MATCHER = SafetyMatcher(KB)
+TOPICS = KB.answers.safety if KB.answers else ()
+
+# Words around a sign in the "hidden" cases: an ordinary desk-and-gym question.
+BEFORE = "i sit at a laptop all day and my upper back and right shoulder blade ache, i also lift 3 times a week and"
+AFTER = "so should i stop training or keep doing my exercises and stretches?"
+
+
+def _first(group: str) -> str:
+    return group.split("|")[0].strip().rstrip("*")
+
+
+def _combinations() -> list[Any]:
+    """One question per `together` rule: the first word of each group, apart, with filler between."""
+    cases = []
+    for topic in TOPICS:
+        for rule in topic.together:
+            words = [_first(g) for g in rule.split("+")]
+            cases.append(pytest.param(topic.id, " lately, and ".join(words), id=f"{topic.id}:{rule[:30]}"))
+    return cases
+
+
+def _terms() -> list[Any]:
+    return [pytest.param(t.id, term, id=f"{t.id}:{term}") for t in TOPICS for term in t.terms]
+
+
+def _topics(question: str) -> list[str]:
+    return [note.topic for note in MATCHER.notes(question, clinician=False)]
+
+
+@pytest.mark.parametrize(("topic", "words"), _combinations())
+def test_words_naming_a_sign_together_are_found_alone_and_hidden(topic: str, words: str) -> None:
+    assert topic in _topics(words)
+    assert topic in _topics(f"{BEFORE} {words}, {AFTER}")
+
+
+@pytest.mark.parametrize(("topic", "term"), _terms())
+def test_every_term_is_found_alone_and_hidden(topic: str, term: str) -> None:
+    assert topic in _topics(term)
+    assert topic in _topics(f"{BEFORE} {term} {AFTER}")
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    ("pain between my shoulder blades and a pressure feeling in my chest, should i be worried", "chest-pain"),
+    ("feels like an elephant is sitting on my chest and my back hurts", "chest-pain"),
+    ("my jaw aches and so does the spot between my shoulder blades", "chest-pain"),
+    ("i went all sweaty and clammy with this upper back pain", "chest-pain"),
+    ("sudden, the worst back pain i've ever had, between the shoulder blades", "tearing-pain"),
+    ("i get winded on the stairs and my mid back hurts", "breathlessness"),
+    ("my legs feel like they belong to someone else since the back pain started", "leg-weakness"),
+    ("walking has got really hard and i keep stumbling", "leg-weakness"),
+    ("i've been getting the sweats at night and my jeans are loose", "weight-loss"),
+    ("dropped 6 kilos without trying, also mid back pain", "weight-loss"),
+    ("my back pain is worst at night and nothing helps", "night-pain"),
+    ("it's worse after a fatty meal, under the right shoulder blade", "organs"),
+    ("feel sick and keep vomiting with this back pain", "organs"),
+    ("tripped down the stairs and now my mid back hurts", "trauma"),
+    ("on prednisolone daily for years, now new thoracic pain", "fracture-risk"),
+    ("numb in the groin area and upper back pain", "bladder-bowel-saddle"),
+    ("i can't hold my pee since the back pain got worse", "bladder-bowel-saddle"),
+    ("my grip is getting weaker and i keep dropping things", "arm-weakness"),
+    ("coughing and there's blood in the phlegm, back hurts too", "coughing-blood"),
+    ("had melanoma removed 3 years ago, now upper back pain", "cancer-history"),
+])
+def test_signs_told_in_a_persons_own_words_lead_with_safety(question: str, topic: str) -> None:
+    assert topic in _topics(question)
+    assert ask(question).leads_with_safety
+
+
+@pytest.mark.parametrize("question", [
+    "should i use hot or cold on my upper back",
+    "can a rib be out of place? sharp stab in my back when i breathe in",
+    "i fell asleep on the sofa and woke up with a stiff upper back",
+    "do i have a slipped disc in my upper back? it came on at the gym",
+    "what's the best pillow for sleeping with shoulder blade pain",
+    "can a knot in my back send pain down my arm",
+    "is it normal that my back hurts a bit while doing my exercises",
+    "does poor posture at my desk cause pain between the shoulder blades",
+    "i tore a muscle in my upper back lifting, how long to heal?",
+    "does the doorway stretch help tight pecs and rounded shoulders",
+])
+def test_ordinary_questions_do_not_get_safety_advice(question: str) -> None:
+    assert _topics(question) == []
+
+
+def test_ordinary_questions_of_the_question_set_rarely_get_safety_advice() -> None:
+    spec = yaml.safe_load((ROOT / "tests" / "spec" / "questions.yaml").read_text(encoding="utf-8"))
+    ordinary = [q["q"] for q in spec["questions"] if not q.get("red_flag")]
+    flagged = [q for q in ordinary if _topics(q)]
+    # Erring towards safety is allowed, but a question about something else should not read as an alarm.
+    assert len(flagged) <= len(ordinary) // 50, flagged
+
+
+def test_a_combination_with_one_group_is_rejected_naming_it(tmp_path: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["safety"][0]["together"] = ["chest pain|pressure"]
+
+    message = _broken(tmp_path, change)
+    assert "answers.yaml: chest-pain" in message and "chest pain|pressure" in message
+    assert "two or more groups" in message
