@@ -4,6 +4,7 @@ citations. Built only from the loaded knowledge, in file order, so the index is 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -23,6 +24,9 @@ KIND_WEIGHT: dict[str, float] = {
 }
 """Ranking prior by kind: a reviewed answer to a question beats a rule text that happens to share
 words with it; sources are citations first and answers last."""
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +53,10 @@ class Passage:
 
     @property
     def headlines(self) -> tuple[str, ...]:
-        """Short texts embedded for semantic search: the title and each question."""
-        return (self.title, *self.questions)
+        """Short texts embedded for semantic search: the title, each question, and the answer's
+        opening sentences (people often ask in the answer's words rather than the question's)."""
+        opening = [s for s in _SENTENCE.split(self.patient) if len(s) > 20][:2]
+        return (self.title, *self.questions, *opening)
 
 
 def build_passages(kb: Knowledge) -> tuple[Passage, ...]:

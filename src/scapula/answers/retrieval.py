@@ -94,12 +94,16 @@ class SemanticIndex:
                 texts.append(text)
                 owners.append(n)
         self._owners = owners
-        self._matrix = _cached_embeddings(self.model, texts)
+        import torch
+
+        # Similarities are computed by torch, not numpy: a numpy product wakes OpenBLAS's own
+        # threads, which then spin on the same 2 CPUs as the model's next encoding (2x slower).
+        self._matrix = torch.from_numpy(_cached_embeddings(self.model, texts))
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
-        vector = self.model.encode([question], normalize_embeddings=True, convert_to_numpy=True,
+        vector = self.model.encode([question], normalize_embeddings=True, convert_to_tensor=True,
                                    show_progress_bar=False)[0]
-        sims = self._matrix @ vector
+        sims = self._matrix @ vector.to(self._matrix.dtype)
         best: dict[int, float] = {}
         for owner, sim in zip(self._owners, sims.tolist(), strict=True):
             if sim > best.get(owner, -1.0):
