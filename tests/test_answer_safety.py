@@ -110,6 +110,26 @@ def test_ordinary_questions_of_the_question_set_rarely_get_safety_advice() -> No
     assert len(flagged) <= len(ordinary) // 50, flagged
 
 
+WARNING_SETS = sorted((ROOT / "tests" / "spec").glob("warning_signs*.yaml"))
+
+
+def _warning_set(kind: str) -> list[Any]:
+    return [pytest.param(q, id=f"{path.stem}:{n}") for path in WARNING_SETS
+            for n, q in enumerate(yaml.safe_load(path.read_text(encoding="utf-8"))[kind])]
+
+
+@pytest.mark.parametrize("question", _warning_set("red_flag"))
+def test_warning_signs_in_peoples_own_words_lead_with_safety(question: str) -> None:
+    assert _topics(question), question
+    assert ask(question).leads_with_safety
+
+
+def test_alarming_sounding_ordinary_questions_rarely_get_safety_advice() -> None:
+    ordinary = [p.values[0] for p in _warning_set("ordinary")]
+    flagged = [q for q in ordinary if _topics(q)]
+    assert len(flagged) <= len(ordinary) // 20, flagged
+
+
 def test_a_combination_with_one_group_is_rejected_naming_it(tmp_path: Path) -> None:
     def change(d: dict[str, Any]) -> None:
         d["safety"][0]["together"] = ["chest pain|pressure"]

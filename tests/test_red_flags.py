@@ -108,6 +108,22 @@ def test_red_flags_do_not_wait_for_six_weeks() -> None:
     assert result.triage.imaging[0].id != "none-acute-no-red-flags"
 
 
+@pytest.mark.parametrize("red_flag", [
+    {"associated": ["chest_pain", "sweating"], "aggravators": ["physical_exertion"]},
+    {"associated": ["saddle_anesthesia"]},
+    {"associated": ["fever"], "history": ["iv_drug_use"]},
+])
+def test_an_urgent_red_flag_is_never_paired_with_wait_and_see_imaging(red_flag: dict) -> None:
+    # Six weeks of failed care fires the "MRI after failed conservative care" caution too; beside a
+    # red flag that advice would read as permission to wait.
+    result = run({"age": 58, "duration_weeks": 8, "conservative_care_weeks": 6, "improving": False,
+                  "locations": ["interscapular"], **red_flag})
+    assert result.triage.level in (Level.emergency, Level.urgent)
+    shown = [i.id for i in result.triage.imaging]
+    assert "mri-after-failed-care" not in shown and "none-acute-no-red-flags" not in shown
+    assert shown, "a red flag still gets its own imaging advice"
+
+
 def test_weak_flags_combine_into_a_stronger_one() -> None:
     one = run({"age": 45, "associated": ["night_sweats"]})
     several = run({"age": 62, "associated": ["night_sweats", "unexplained_weight_loss"],

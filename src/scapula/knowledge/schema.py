@@ -147,6 +147,13 @@ class DriversFile(_Entry):
 class ImagingAdvice(_Entry):
     id: str = Id
     priority: int = Field(description="Higher means more urgent; the most urgent advice leads.")
+    conservative_only: bool = Field(
+        False,
+        description=(
+            "Advice for a course of conservative care ('no scan now', 'MRI after 4-6 weeks'); left"
+            " out when a red flag asks for urgent or emergency care, where it would contradict it."
+        ),
+    )
     title: str
     patient: str
     clinician: str

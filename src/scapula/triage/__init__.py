@@ -53,6 +53,9 @@ def triage(facts: Facts, kb: Knowledge, audience: Audience) -> TriageOutcome:
     ]
     imaging_ids = list(dict.fromkeys(s.imaging for s in specs if s.imaging)) or [kb.texts.default_imaging]
     advice = sorted((kb.imaging[i] for i in imaging_ids), key=lambda a: -a.priority)
+    if level in (Level.emergency, Level.urgent):
+        # Waiting-game advice from a co-firing caution would contradict the red flag's urgency.
+        advice = [a for a in advice if not a.conservative_only] or advice
     reviews = [s.review_weeks for s in specs if s.review_weeks]
     level_text = kb.texts.levels[level]
     result = Triage(
