@@ -246,7 +246,8 @@ def test_a_writer_killed_mid_write_leaves_every_committed_entry_intact(tmp_path:
             expected = _expected_row(n)
             assert {k: row[k] for k in expected} == expected, f"entry {n} is not intact"
         unreported = set(by_id) - set(reported.values())
-        assert len(unreported) <= 1, "at most the entry committed as the writer died is unreported"
+        # Each killed writer may have committed one entry it had no time to report.
+        assert len(unreported) <= round_ + 1, "at most one unreported entry per killed writer"
         with db.session() as s:
             audited = set(s.scalars(select(AuditEntry.resource_id).where(AuditEntry.resource == "tracking")))
             nulls = s.scalar(
