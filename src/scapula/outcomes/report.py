@@ -12,12 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from math import fsum
 from typing import Protocol
 
 from ..tracking.progress import meaningful_change, median
 from ..tracking.rules import ProgressionRules, load_progression
 
-__all__ = ["DROPOUT_DAYS", "ClinicReport", "PatientOutcome", "WeekFigure", "clinic_report", "patient_outcome"]
+__all__ = [
+    "DROPOUT_DAYS", "ClinicReport", "DiaryWeeks", "PatientOutcome", "WeekFigure", "clinic_report", "diary_weeks",
+    "outcomes_report", "patient_outcome", "weeks_outcome",
+]
 
 DROPOUT_DAYS = 21
 """No entry for this many days before week 12 was reached counts as dropping out."""
@@ -99,7 +103,7 @@ class ClinicReport:
     """(mean baseline - mean week-12 pain) / mean baseline x 100, same patients: the other common
     reading of "average reduction", for comparison."""
     changes_12: tuple[float, ...]
-    """Each followed patient's week-12 change in points (for the distribution plot)."""
+    """Each followed patient's week-12 change in points, smallest first (for the distribution plot)."""
     dropout_at_risk: int
     """Patients followed for at least 21 days (only they can have dropped out)."""
     dropped_out: int
@@ -108,10 +112,21 @@ class ClinicReport:
     """Each patient's outcome, by id."""
 
 
-def patient_outcome(entries: Iterable[DiaryDay], start: date, today: date, *,
-                    rules: ProgressionRules | None = None) -> PatientOutcome:
-    """One patient's outcome from their diary (entries before `start` or after `today` are ignored)."""
-    rules = rules or load_progression()
+@dataclass(slots=True)
+class DiaryWeeks:
+    """A diary sorted into plan weeks (0 = the start day and the 6 days after it), within
+    [start, today]: what an outcome is computed from. Built from entries by `diary_weeks`, or by
+    the store straight from SQL."""
+
+    pain: dict[int, list[int]]
+    """The `pain_now` ratings of each week."""
+    psfs: dict[int, list[float]]
+    """Each week's PSFS entries, each as the mean of its activity scores."""
+    last: int | None
+    """Days from the start to the latest entry (with or without a rating)."""
+
+
+def diary_weeks(entries: Iterable[DiaryDay], start: date, today: date) -> DiaryWeeks:
     first, last_day = start.toordinal(), today.toordinal()
     pain: dict[int, list[int]] = {}
     psfs: dict[int, list[float]] = {}
@@ -130,7 +145,23 @@ def patient_outcome(entries: Iterable[DiaryDay], start: date, today: date, *,
                 pain[week] = [entry.pain_now]
         if entry.psfs:
             scores = entry.psfs
-            psfs.setdefault(week, []).append(sum(s for _, s in scores) / len(scores))
+            psfs.setdefault(week, []).append(fsum(s for _, s in scores) / len(scores))
+    return DiaryWeeks(pain, psfs, last - first if last >= 0 else None)
+
+
+def patient_outcome(entries: Iterable[DiaryDay], start: date, today: date, *,
+                    rules: ProgressionRules | None = None) -> PatientOutcome:
+    """One patient's outcome from their diary (entries before `start` or after `today` are ignored)."""
+    return weeks_outcome(diary_weeks(entries, start, today), start, today, rules=rules)
+
+
+def weeks_outcome(diary: DiaryWeeks, start: date, today: date, *,
+                  rules: ProgressionRules | None = None) -> PatientOutcome:
+    """One patient's outcome from their diary sorted into weeks."""
+    rules = rules or load_progression()
+    first, last_day = start.toordinal(), today.toordinal()
+    pain, psfs = diary.pain, diary.psfs
+    last = first + diary.last if diary.last is not None else -1
     weeks = (last_day - first) // 7 + 1 if last_day >= first else 0
     weekly = tuple(median(pain[w]) if w in pain else None for w in range(weeks))
     baseline = weekly[0] if weekly else None
@@ -165,7 +196,8 @@ def patient_outcome(entries: Iterable[DiaryDay], start: date, today: date, *,
 
 
 def _mean(values: list[float] | None) -> float | None:
-    return sum(values) / len(values) if values else None
+    # fsum: exactly rounded, so the figure does not depend on the order the entries came in.
+    return fsum(values) / len(values) if values else None
 
 
 def _week_figure(outcomes: Iterable[PatientOutcome], week: int, today: date,
@@ -211,11 +243,18 @@ def clinic_report(patients: Mapping[str, tuple[date, Iterable[DiaryDay]]], today
     rules = rules or load_progression()
     outcomes = {pid: patient_outcome(entries, start, today, rules=rules)
                 for pid, (start, entries) in patients.items()}
+    return outcomes_report(outcomes, today, rules=rules)
+
+
+def outcomes_report(outcomes: dict[str, PatientOutcome], today: date, *,
+                    rules: ProgressionRules | None = None) -> ClinicReport:
+    """The clinic figures of `clinic_report` from patients' outcomes already computed."""
+    rules = rules or load_progression()
     values = list(outcomes.values())
     at_12 = [(o.baseline, o.pain_at(PROGRAMME_WEEKS)) for o in values
              if o.start + timedelta(days=7 * PROGRAMME_WEEKS - 1) <= today]
     followed = [(b, w) for b, w in at_12 if b is not None and w is not None]
-    changes = tuple(w - b for b, w in followed)
+    changes = tuple(sorted(w - b for b, w in followed))  # sorted: the same whatever order rows came in
     positive = [(b, w) for b, w in followed if b > 0]
     mean_reduction = (sum((b - w) / b * 100 for b, w in positive) / len(positive)) if positive else None
     mean_base = sum(b for b, _ in positive) / len(positive) if positive else 0

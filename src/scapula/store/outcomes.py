@@ -5,17 +5,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from typing import Any, NamedTuple
+from math import fsum
+from typing import Any
 
 import pydantic_core
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import Integer, String, case, cast, func, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.sql.functions import FunctionElement
 
-from ..outcomes import clinic_report, patient_outcome
+from ..outcomes import patient_outcome
+from ..outcomes.report import DiaryWeeks, outcomes_report, weeks_outcome
 from ..tracking import TrackingEntry as Entry
+from ..tracking.rules import load_progression
 from .models import Decision, Patient, PlanRecord, TrackingEntry
 
-__all__ = ["clinic_entries", "patient_entries", "to_json"]
+__all__ = ["clinic_weeks", "patient_entries", "to_json"]
 
 _COLUMNS = (
     TrackingEntry.id,
@@ -78,10 +83,10 @@ def patient_entries(s: DbSession, patient_id: str) -> tuple[date | None, list[En
     return start, entries, sorted(set(phases), key=lambda x: (x[1], x[0]))
 
 
-class _Day(NamedTuple):
-    entry_date: date
-    pain_now: int | None
-    psfs: tuple[tuple[str, float], ...]
+def _psfs_mean(raw: Any) -> float | None:
+    """The mean of one entry's PSFS scores, as `diary_weeks` computes it."""
+    items = pydantic_core.from_json(raw) if isinstance(raw, str | bytes) else raw
+    return fsum(p["score"] for p in items) / len(items) if items else None
 
 
 def _psfs(raw: Any) -> tuple[tuple[str, float], ...]:
@@ -92,26 +97,80 @@ def _psfs(raw: Any) -> tuple[tuple[str, float], ...]:
     return tuple((p["activity"], p["score"]) for p in items)
 
 
-def clinic_entries(s: DbSession, clinic_id: str) -> dict[str, tuple[date, list[_Day]]]:
-    """Every current check-in of a clinic, read lean: a report over 10,000 patients reads close to
-    a million rows, so only the columns it needs are fetched (through Core, without ORM rows or
-    type processors), corrections are resolved in SQL, and no full entries are built."""
+_RECORD = "\x1e"  # ASCII record separator: never inside JSON text
+
+
+class days_since(FunctionElement[int]):
+    """Whole days from the second date to the first, in SQL (`days_since(day, start)`)."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "days_since"
+
+
+@compiles(days_since, "sqlite")
+def _days_since_sqlite(element: days_since, compiler: Any, **kw: Any) -> str:
+    day, start = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(julianday({day}) - julianday({start}) AS INTEGER)"
+
+
+@compiles(days_since)
+def _days_since(element: days_since, compiler: Any, **kw: Any) -> str:
+    day, start = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({day} - {start})"  # PostgreSQL: date - date is a number of days
+
+
+def clinic_weeks(s: DbSession, clinic_id: str, today: date) -> dict[str, tuple[date, DiaryWeeks]]:
+    """Every patient's diary of a clinic sorted into plan weeks by the database: a report over
+    10,000 patients covers close to a million check-ins, so the database groups them by patient and
+    week in one pass (about 120,000 rows reach Python, not 790,000), with corrections resolved in
+    SQL and PSFS scores only from the days that have some."""
     patients = select(Patient.id).where(Patient.clinic_id == clinic_id)
+    # Care starts with the first plan.
+    starts = (
+        select(PlanRecord.patient_id, func.min(PlanRecord.started_on).label("start"))
+        .where(PlanRecord.patient_id.in_(patients))
+        .group_by(PlanRecord.patient_id)
+        .subquery()
+    )
     replaced = select(TrackingEntry.supersedes).where(TrackingEntry.supersedes.is_not(None))
-    query = select(
-        TrackingEntry.patient_id,
-        type_coerce(TrackingEntry.entry_date, String),
-        TrackingEntry.pain_now,
-        type_coerce(TrackingEntry.psfs, String),
-    ).where(TrackingEntry.patient_id.in_(patients), TrackingEntry.id.not_in(replaced))
-    by_patient: dict[str, list[_Day]] = defaultdict(list)
-    iso = date.fromisoformat
-    # The driver's own rows in one fetchall: a million SQLAlchemy Row objects would cost seconds.
-    for pid, day, pain, psfs in s.connection().execute(query).cursor.fetchall():
-        scores = _psfs(psfs) if psfs and psfs != "[]" else ()  # most days have none: skip the call
-        by_patient[pid].append(_Day(day if type(day) is date else iso(day), pain, scores))
-    starts = _starts(s, patients)
-    return {pid: (starts[pid], days) for pid, days in by_patient.items() if pid in starts}
+    offset = days_since(TrackingEntry.entry_date, starts.c.start)
+    within = (
+        TrackingEntry.id.not_in(replaced),
+        TrackingEntry.entry_date >= starts.c.start,
+        TrackingEntry.entry_date <= today,
+    )
+    week = (offset // 7).label("week")  # integer division; offsets are never negative here
+    text = cast(TrackingEntry.psfs, String)
+    query = (
+        select(
+            TrackingEntry.patient_id,
+            week,
+            func.aggregate_strings(cast(TrackingEntry.pain_now, String), ","),
+            # PSFS scores only where there are some (most days have none); NULLs are skipped.
+            func.aggregate_strings(case((text != "[]", text)), _RECORD),
+            func.max(offset),
+        )
+        .join(starts, starts.c.patient_id == TrackingEntry.patient_id)
+        .where(*within)
+        .group_by(TrackingEntry.patient_id, week)
+    )
+    weeks: dict[str, DiaryWeeks] = {}
+    connection = s.connection()
+    for pid, number, ratings, scored, last in connection.execute(query).cursor.fetchall():
+        diary = weeks.get(pid)
+        if diary is None:
+            diary = weeks[pid] = DiaryWeeks({}, {}, None)
+        if ratings:
+            diary.pain[number] = [int(r) for r in ratings.split(",")]
+        if scored:
+            means = [_psfs_mean(raw) for raw in scored.split(_RECORD)]
+            diary.psfs[number] = [m for m in means if m is not None]
+            if not diary.psfs[number]:
+                del diary.psfs[number]
+        diary.last = last if diary.last is None else max(diary.last, last)
+    known = {pid: start for pid, start in connection.execute(select(starts.c.patient_id, starts.c.start))}
+    return {pid: (known[pid], weeks.get(pid, DiaryWeeks({}, {}, None))) for pid in known}
 
 
 def to_json(value: Any) -> Any:
@@ -127,4 +186,7 @@ def patient_report(s: DbSession, patient_id: str, today: date) -> dict[str, Any]
 
 
 def clinic_summary(s: DbSession, clinic_id: str, today: date) -> Any:
-    return clinic_report(clinic_entries(s, clinic_id), today)
+    rules = load_progression()
+    outcomes = {pid: weeks_outcome(diary, start, today, rules=rules)
+                for pid, (start, diary) in clinic_weeks(s, clinic_id, today).items()}
+    return outcomes_report(outcomes, today, rules=rules)

@@ -87,6 +87,25 @@ class Store:
             )
         )
 
+    def record_access(
+        self, actor: Actor | None, action: str, resource: str, resource_id: str | None
+    ) -> None:
+        """Audit an access that reads no patient data (a published form, say): every read is logged."""
+        with self.db.session() as s:
+            self._audit(s, actor, action, resource, resource_id, None)
+
+    def assessment_for_operator(self, assessment_id: str) -> dict[str, Any]:
+        """An assessment read by whoever runs the database (the command line, where no one logs in,
+        like `scapula export`); audited as the system, in the same transaction."""
+        with self.db.session() as s:
+            record = s.get(Assessment, assessment_id)
+            if record is None:
+                raise NotFound(f"No assessment {assessment_id}")
+            patient = s.get(Patient, record.patient_id)
+            clinic = patient.clinic_id if patient is not None else None
+            self._audit(s, None, "read", "assessment", assessment_id, record.patient_id, clinic)
+            return _assessment_dict(record)
+
     def _patient(self, s: DbSession, actor: Actor, patient_id: str, asked: str | None = None) -> Patient:
         """The patient, if the actor may see them. `asked` names what the caller asked for (for
         example `assessment <id>`), so a refusal never reveals the patient behind a record."""

@@ -148,8 +148,7 @@ def metadata(request: Request) -> dict[str, Any]:
 @router.get(f"/Questionnaire/{QUESTIONNAIRE_ID}", summary="The intake Questionnaire (docs/intake.md)")
 def questionnaire(actor: CurrentActor, store: StoreDep) -> dict[str, Any]:
     # Behind a session like every route but the discovery documents, and audited like every read.
-    with store.db.session() as s:
-        store._audit(s, actor, "read", "questionnaire", QUESTIONNAIRE_ID, None)
+    store.record_access(actor, "read", "questionnaire", QUESTIONNAIRE_ID)
     return intake_questionnaire(store.kb)
 
 
