@@ -37,7 +37,7 @@ def test_the_report_through_the_store_equals_the_report_in_memory(store: Store, 
     actor = store.actor(store.login("outcomes@clinic.example", PASSWORD)[0])
     start = clock().date()
     patients = []
-    for n in range(4):
+    for n in range(5):
         pid = store.create_patient(actor, f"Patient {n}")["id"]
         store.add_assessment(actor, pid, INTAKE)
         patients.append(pid)
@@ -46,7 +46,9 @@ def test_the_report_through_the_store_equals_the_report_in_memory(store: Store, 
     today = clock().date()
 
     diaries: dict[str, tuple[date, list[TrackingEntry]]] = {}
-    for n, pid in enumerate(patients):
+    # Patient 4 has a plan but never checks in: counted, and counted as a drop-out.
+    diaries[patients[4]] = (start, [])
+    for n, pid in enumerate(patients[:4]):
         current: dict[str, dict[str, Any]] = {}
         # Patient 3 stops after week 4 (a drop-out); the others check in most days for 13 weeks.
         last_day = 28 if n == 3 else 7 * 13
@@ -64,4 +66,4 @@ def test_the_report_through_the_store_equals_the_report_in_memory(store: Store, 
 
     expected = to_json(clinic_report(diaries, today))
     assert stored == expected
-    assert stored["patients"] == 4 and stored["dropped_out"] == 1
+    assert stored["patients"] == 5 and stored["dropped_out"] == 2
