@@ -137,3 +137,19 @@ def test_a_combination_with_one_group_is_rejected_naming_it(tmp_path: Path) -> N
     message = _broken(tmp_path, change)
     assert "answers.yaml: chest-pain" in message and "chest pain|pressure" in message
     assert "two or more groups" in message
+
+
+def test_a_warning_sign_is_explained_first_and_the_question_still_answered() -> None:
+    result = ask("I have a fever, can I use a heat pack on my back?")
+    kinds = [b.kind for b in result.blocks]
+    assert kinds[:3] == ["safety", "answer", "related"]
+    assert result.answer_id == "fever"
+    assert "heat" in result.blocks[2].title.lower()  # what was asked comes right after
+
+
+def test_a_sign_without_an_entry_of_its_own_names_the_entry_that_explains_it(tmp_path: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["safety"][0]["entry"] = "no-such-entry"
+
+    message = _broken(tmp_path, change)
+    assert "answers.yaml: safety chest-pain" in message and "no-such-entry" in message

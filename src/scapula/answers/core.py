@@ -116,6 +116,9 @@ class Answerer:
         self.by_id = {p.id: p for p in self.passages}
         self.lexical = LexicalIndex(self.passages)
         self.safety = SafetyMatcher(kb)
+        entries = {e.id for e in kb.answers.entries} if kb.answers else set()
+        self._sign_entries = {t.id: t.entry or (t.id if t.id in entries else None)
+                              for t in (kb.answers.safety if kb.answers else ())}
         self._semantic: SemanticIndex | None = None
         self._lock = threading.Lock()
 
@@ -149,25 +152,35 @@ class Answerer:
         clinician = audience is Audience.clinician
         kind = self.resolve(mode)
         hits = self.search(text, kind)
-        best = hits[0] if hits and hits[0].confidence >= MIN_CONFIDENCE[kind] else None
-        blocks = [Block("safety", n.title, n.text, n.cite, n.source) for n in self.safety.notes(text, clinician)]
+        found = [h.passage for h in hits if h.confidence >= MIN_CONFIDENCE[kind]] if hits else []
+        if hits and hits[0].confidence < MIN_CONFIDENCE[kind]:
+            found = []
+        notes = self.safety.notes(text, clinician)
+        blocks = [Block("safety", n.title, n.text, n.cite, n.source) for n in notes]
+        # A question naming a warning sign is answered first by the entry that explains that sign;
+        # the answer to the rest of what was asked follows it.
+        signs = [self.by_id[e] for e in dict.fromkeys(self._sign_entries.get(n.topic) for n in notes) if e]
+        asked = found[0] if found else None
+        passage = signs[0] if signs else asked
         if assessment is not None:
-            context = best.passage.context if best else ()
+            context = passage.context if passage else ()
             blocks += [Block("personal", _PERSONAL[n.part], n.text, n.cite)
                        for n in personal_notes(_assessment(assessment), context, self.kb, clinician)]
-        if best is None:
+        if passage is None:
             blocks.append(Block("no_answer", "No reviewed answer", NO_ANSWER[audience]))
         else:
-            blocks += self._answer_blocks(best.passage, clinician)
-        alternatives = tuple((h.passage.id, h.passage.title) for h in hits[1:4]
-                             if best is not None and h.confidence >= MIN_CONFIDENCE[kind])
+            blocks += self._answer_blocks(passage, clinician, also=asked if asked is not passage else None)
+        others = [p for p in (*signs[1:], *found) if p is not passage]
+        alternatives = tuple((p.id, p.title) for p in list(dict.fromkeys(others))[:3])
         texts = self.kb.texts
-        return Answer(text, audience, kind, best is not None, tuple(blocks), self._sources(blocks),
+        return Answer(text, audience, kind, passage is not None, tuple(blocks), self._sources(blocks),
                       texts.disclaimer_clinician if clinician else texts.disclaimer_patient, alternatives)
 
-    def _answer_blocks(self, passage: Passage, clinician: bool) -> list[Block]:
+    def _answer_blocks(self, passage: Passage, clinician: bool, also: Passage | None = None) -> list[Block]:
         blocks = [Block("answer", passage.title, passage.text(clinician), passage.cite, passage.id)]
-        for ref in passage.see[:RELATED]:
+        if also is not None:
+            blocks.append(Block("related", also.title, also.text(clinician), also.cite, also.id))
+        for ref in [r for r in passage.see if also is None or r != also.id][:RELATED]:
             other = self.by_id[ref]
             blocks.append(Block("related", other.title, other.text(clinician), other.cite, other.id))
         return blocks

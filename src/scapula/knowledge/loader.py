@@ -448,6 +448,8 @@ def _load_answers(data: Any, sources: Mapping[str, Source], rules: Iterable[Comp
         ref = f"treatment:{advice.safety_net}" if advice.safety_net else f"rule:{advice.rule}"
         if ref not in refs:
             out.add(where, f"advice names '{ref}', which does not exist")
+        if topic.entry is not None and topic.entry not in {e.id for e in entries}:
+            out.add(where, f"entry '{topic.entry}' is not an answer entry")
     for entry in entries:
         where = f"answers.yaml: {entry.id}"
         _check_cites(entry.cite, sources, where, out)

@@ -352,6 +352,9 @@ class SafetyTopic(_Entry):
     )
     unless: tuple[str, ...] = Field((), description="Phrases that look like the sign but are not.")
     advice: SafetyAdvice
+    entry: str | None = Field(
+        None, description="The answer entry that explains this sign (default: the entry with the same id)."
+    )
 
     @model_validator(mode="after")
     def _together_has_groups(self) -> SafetyTopic:
