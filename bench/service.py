@@ -539,16 +539,8 @@ def run_backend(
 
 # --------------------------------------------------------------------------- web pages
 
-# The self-check answers of a desk worker (the form fields of /start; see tests/web).
-SELF_CHECK = {
-    "asked": ["red_symptoms", "red_history", "body_map", "qualities"],
-    "age": "38",
-    "safety_none": "none",
-    "body_map": ["interscapular:right", "upper_trapezius:right"],
-    "pain_now": "4",
-    "pain_worst_week": "6",
-    "qualities": ["aching"],
-}
+# The self-check answers of a desk worker (the form fields of /start; tests/web posts them too).
+SELF_CHECK = json.loads((ROOT / "examples" / "self-check-form.json").read_text(encoding="utf-8"))
 
 
 def page_times(repeats: int) -> list[list[object]]:

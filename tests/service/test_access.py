@@ -20,6 +20,7 @@ from scapula.api import create_app
 from scapula.store import Settings
 from scapula.store.models import AuditEntry
 
+from ..conftest import live_server
 from .conftest import (
     EXAMPLE_INTAKE,
     ClinicRecord,
@@ -30,7 +31,6 @@ from .conftest import (
     call,
     endpoints,
     leaked,
-    live_server,
     login,
     make_store,
     names_patient_in_body,

@@ -36,6 +36,7 @@ from sqlalchemy import func, select
 from scapula.store import Database, Store
 from scapula.store.models import AuditEntry, TrackingEntry
 
+from ..conftest import live_server
 from .conftest import (
     BODY_BY_MODEL,
     ROOT,
@@ -44,7 +45,6 @@ from .conftest import (
     bearer,
     body_builder,
     endpoints,
-    live_server,
     login,
     ref_name,
     resolve,

@@ -13,13 +13,9 @@ Nothing here downloads a browser: Playwright launches /usr/bin/chromium.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import secrets
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -35,7 +31,7 @@ from scapula.intake import parse_intake
 from scapula.knowledge import Knowledge
 from scapula.store import Actor, Database, Settings, Store
 
-from ..conftest import Clock
+from ..conftest import Clock, live_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -168,36 +164,10 @@ class Live:
         return self.base + path
 
 
-@contextlib.contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Run the app under uvicorn on 127.0.0.1 (a free port) in a thread; yields the base URL."""
-    import uvicorn
-
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", log_config=None, lifespan="off", timeout_keep_alive=5)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
-
-
 @pytest.fixture
 def live(web_app: FastAPI) -> Iterator[Live]:
     """The app served for real on a fresh database (the same one `web_store` seeds)."""
-    with serve(web_app) as base:
+    with live_server(web_app, keep_alive=5) as base:
         yield Live(base, web_app)
 
 

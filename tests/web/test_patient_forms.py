@@ -5,6 +5,7 @@ that patient's pages."""
 from __future__ import annotations
 
 import html
+import json
 import re
 from typing import Any
 
@@ -12,17 +13,11 @@ from fastapi.testclient import TestClient
 
 from scapula.store import Store
 
+from ..conftest import ROOT
 from .conftest import EXAMPLE_INTAKE, ClinicSeed, seed_assessment
 
-ANSWERS: dict[str, Any] = {
-    "asked": ["red_symptoms", "red_history", "body_map", "qualities"],
-    "age": "38",
-    "safety_none": "none",
-    "body_map": ["interscapular:right", "upper_trapezius:right"],
-    "pain_now": "4",
-    "pain_worst_week": "6",
-    "qualities": ["aching"],
-}
+# The form fields of /start for a desk worker without warning signs (bench/service.py posts it too).
+ANSWERS: dict[str, Any] = json.loads((ROOT / "examples" / "self-check-form.json").read_text(encoding="utf-8"))
 
 
 def csrf(client: TestClient, path: str) -> str:
