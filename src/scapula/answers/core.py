@@ -116,9 +116,6 @@ class Answerer:
         self.by_id = {p.id: p for p in self.passages}
         self.lexical = LexicalIndex(self.passages)
         self.safety = SafetyMatcher(kb)
-        entries = {e.id for e in kb.answers.entries} if kb.answers else set()
-        self._sign_entries = {t.id: t.entry or (t.id if t.id in entries else None)
-                              for t in (kb.answers.safety if kb.answers else ())}
         self._semantic: SemanticIndex | None = None
         self._lock = threading.Lock()
 
@@ -152,14 +149,13 @@ class Answerer:
         clinician = audience is Audience.clinician
         kind = self.resolve(mode)
         hits = self.search(text, kind)
-        found = [h.passage for h in hits if h.confidence >= MIN_CONFIDENCE[kind]] if hits else []
-        if hits and hits[0].confidence < MIN_CONFIDENCE[kind]:
-            found = []
+        floor = MIN_CONFIDENCE[kind]
+        found = [h.passage for h in hits if h.confidence >= floor] if hits and hits[0].confidence >= floor else []
         notes = self.safety.notes(text, clinician)
         blocks = [Block("safety", n.title, n.text, n.cite, n.source) for n in notes]
         # A question naming a warning sign is answered first by the entry that explains that sign;
         # the answer to the rest of what was asked follows it.
-        signs = [self.by_id[e] for e in dict.fromkeys(self._sign_entries.get(n.topic) for n in notes) if e]
+        signs = [self.by_id[e] for e in dict.fromkeys(n.entry for n in notes) if e]
         asked = found[0] if found else None
         passage = signs[0] if signs else asked
         if assessment is not None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ..knowledge import Knowledge
 from ..knowledge.schema import SafetyTopic
-from .text import normalise
+from .text import normalise, plain
 
 __all__ = ["SafetyMatcher", "SafetyNote"]
 
@@ -22,6 +22,8 @@ class SafetyNote:
     cite: tuple[str, ...]
     source: str
     """The knowledge passage the advice is taken from (`treatment:sn-...` or `rule:...`)."""
+    entry: str | None
+    """The answer entry that explains the sign (answers.yaml: `entry`, or the entry with the topic's id)."""
 
 
 def _pattern(phrases: set[str]) -> re.Pattern[str]:
@@ -34,7 +36,7 @@ def _group(alternatives: str) -> re.Pattern[str]:
     parts = []
     for word in alternatives.split("|"):
         # Spelled as normalise() leaves a question, without the synonyms it appends.
-        stem = " ".join(re.sub(r"[^a-z0-9 ]+", " ", word.lower().replace("'", "").replace("-", " ")).split())
+        stem = " ".join(plain(word.strip().rstrip("*")).split())
         parts.append(re.escape(stem) + ("" if word.strip().endswith("*") else r"\b"))
     return re.compile(r"\b(" + "|".join(parts) + ")")
 
@@ -47,6 +49,8 @@ class SafetyMatcher:
     def __init__(self, kb: Knowledge) -> None:
         self.kb = kb
         topics = kb.answers.safety if kb.answers else ()
+        entries = {e.id for e in kb.answers.entries} if kb.answers else set()
+        self._entries = {t.id: t.entry or (t.id if t.id in entries else None) for t in topics}
         self._topics = [
             (t, _pattern(self._terms(t)), [_together(r) for r in t.together],
              _pattern(set(t.unless)) if t.unless else None)
@@ -77,7 +81,7 @@ class SafetyMatcher:
             entry = next(e for e in self.kb.treatments.safety_net if e.id == advice.safety_net)
             text = entry.clinician if clinician else entry.patient
             return SafetyNote(topic.id, entry.patient_name or entry.name, text, entry.cite,
-                              f"treatment:{entry.id}")
+                              f"treatment:{entry.id}", self._entries[topic.id])
         rule = self.kb.rules[advice.rule or ""].spec
         return SafetyNote(topic.id, rule.title, rule.clinician if clinician else rule.patient, rule.cite,
-                          f"rule:{rule.id}")
+                          f"rule:{rule.id}", self._entries[topic.id])

@@ -96,11 +96,15 @@ _PHRASES = sorted(SYNONYMS, key=len, reverse=True)
 _PHRASE_RE = re.compile(r"\b(" + "|".join(re.escape(p) for p in _PHRASES) + r")\b")
 
 
-def normalise(text: str) -> str:
-    """Lower case, straight apostrophes dropped, hyphens as spaces, synonyms added."""
+def plain(text: str) -> str:
+    """Lower case, apostrophes dropped, hyphens and other punctuation as spaces."""
     text = text.lower().replace("\u2019", "").replace("'", "").replace("-", " ")
-    text = re.sub(r"[^a-z0-9 ]+", " ", text)
-    return _PHRASE_RE.sub(lambda m: f"{m.group(0)} {SYNONYMS[m.group(0)]}", text)
+    return re.sub(r"[^a-z0-9 ]+", " ", text)
+
+
+def normalise(text: str) -> str:
+    """`plain`, with synonyms added after the phrases they explain."""
+    return _PHRASE_RE.sub(lambda m: f"{m.group(0)} {SYNONYMS[m.group(0)]}", plain(text))
 
 
 def _stem(word: str) -> str:

@@ -20,7 +20,7 @@ from ..tracking.rules import ProgressionRules, load_progression
 
 __all__ = [
     "DROPOUT_DAYS", "ClinicReport", "DiaryWeeks", "PatientOutcome", "WeekFigure", "clinic_report", "diary_weeks",
-    "outcomes_report", "patient_outcome", "weeks_outcome",
+    "outcomes_report", "patient_outcome", "psfs_mean", "weeks_outcome",
 ]
 
 DROPOUT_DAYS = 21
@@ -145,7 +145,7 @@ def diary_weeks(entries: Iterable[DiaryDay], start: date, today: date) -> DiaryW
                 pain[week] = [entry.pain_now]
         if entry.psfs:
             scores = entry.psfs
-            psfs.setdefault(week, []).append(fsum(s for _, s in scores) / len(scores))
+            psfs.setdefault(week, []).append(psfs_mean(scores))
     return DiaryWeeks(pain, psfs, last - first if last >= 0 else None)
 
 
@@ -193,6 +193,11 @@ def weeks_outcome(diary: DiaryWeeks, start: date, today: date, *,
         psfs_baseline=psfs_base, psfs_latest=psfs_latest, psfs_change=psfs_change, psfs_improved=psfs_improved,
         weekly_pain=weekly, last_entry=date.fromordinal(last) if last >= 0 else None, dropped_out=dropped,
     )
+
+
+def psfs_mean(scores: Iterable[tuple[str, float]]) -> float | None:
+    """One entry's PSFS: the mean of its activity scores (None without any)."""
+    return _mean([score for _, score in scores])
 
 
 def _mean(values: list[float] | None) -> float | None:

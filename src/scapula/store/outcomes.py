@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from math import fsum
 from typing import Any
 
 import pydantic_core
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.sql.functions import FunctionElement
 
 from ..outcomes import patient_outcome
-from ..outcomes.report import DiaryWeeks, outcomes_report, weeks_outcome
+from ..outcomes.report import DiaryWeeks, outcomes_report, psfs_mean, weeks_outcome
 from ..tracking import TrackingEntry as Entry
 from ..tracking.rules import load_progression
 from .models import Decision, Patient, PlanRecord, TrackingEntry
@@ -59,34 +58,27 @@ def _build(rows: list[Any]) -> dict[str, list[Entry]]:
     return out
 
 
-def _starts(s: DbSession, patient_ids: Any) -> dict[str, date]:
-    """Care starts with the first plan."""
-    starts: dict[str, date] = {}
-    for patient_id, started in s.execute(
-        select(PlanRecord.patient_id, PlanRecord.started_on)
+def _care_starts(patient_ids: Any) -> Any:
+    """Each patient's start of care: the day their first plan started (a subquery)."""
+    return (
+        select(PlanRecord.patient_id, func.min(PlanRecord.started_on).label("start"))
         .where(PlanRecord.patient_id.in_(patient_ids))
-        .order_by(PlanRecord.started_on)
-    ):
-        starts.setdefault(patient_id, started)
-    return starts
+        .group_by(PlanRecord.patient_id)
+        .subquery()
+    )
 
 
 def patient_entries(s: DbSession, patient_id: str) -> tuple[date | None, list[Entry], list[tuple[int, date]]]:
     rows = list(s.execute(select(*_COLUMNS).where(TrackingEntry.patient_id == patient_id)))
     entries = sorted(_build(rows).get(patient_id, []), key=lambda e: e.entry_date)
-    start = _starts(s, [patient_id]).get(patient_id)
+    starts = _care_starts([patient_id])
+    start = s.scalar(select(starts.c.start))
     # Phase history: each plan starts in phase 1; decisions record every move since.
     phases = [(1, p.started_on) for p in s.scalars(select(PlanRecord).where(PlanRecord.patient_id == patient_id))]
     phases += [(d.to_phase, d.decided_on) for d in s.scalars(
         select(Decision).where(Decision.patient_id == patient_id, Decision.kind.in_(("advance", "step_back"))))
         if d.to_phase is not None]
     return start, entries, sorted(set(phases), key=lambda x: (x[1], x[0]))
-
-
-def _psfs_mean(raw: Any) -> float | None:
-    """The mean of one entry's PSFS scores, as `diary_weeks` computes it."""
-    items = pydantic_core.from_json(raw) if isinstance(raw, str | bytes) else raw
-    return fsum(p["score"] for p in items) / len(items) if items else None
 
 
 def _psfs(raw: Any) -> tuple[tuple[str, float], ...]:
@@ -126,13 +118,7 @@ def clinic_weeks(s: DbSession, clinic_id: str, today: date) -> dict[str, tuple[d
     week in one pass (about 120,000 rows reach Python, not 790,000), with corrections resolved in
     SQL and PSFS scores only from the days that have some."""
     patients = select(Patient.id).where(Patient.clinic_id == clinic_id)
-    # Care starts with the first plan.
-    starts = (
-        select(PlanRecord.patient_id, func.min(PlanRecord.started_on).label("start"))
-        .where(PlanRecord.patient_id.in_(patients))
-        .group_by(PlanRecord.patient_id)
-        .subquery()
-    )
+    starts = _care_starts(patients)
     replaced = select(TrackingEntry.supersedes).where(TrackingEntry.supersedes.is_not(None))
     offset = days_since(TrackingEntry.entry_date, starts.c.start)
     within = (
@@ -164,10 +150,9 @@ def clinic_weeks(s: DbSession, clinic_id: str, today: date) -> dict[str, tuple[d
         if ratings:
             diary.pain[number] = [int(r) for r in ratings.split(",")]
         if scored:
-            means = [_psfs_mean(raw) for raw in scored.split(_RECORD)]
-            diary.psfs[number] = [m for m in means if m is not None]
-            if not diary.psfs[number]:
-                del diary.psfs[number]
+            means = [m for raw in scored.split(_RECORD) if (m := psfs_mean(_psfs(raw))) is not None]
+            if means:
+                diary.psfs[number] = means
         diary.last = last if diary.last is None else max(diary.last, last)
     known = {pid: start for pid, start in connection.execute(select(starts.c.patient_id, starts.c.start))}
     return {pid: (known[pid], weeks.get(pid, DiaryWeeks({}, {}, None))) for pid in known}
