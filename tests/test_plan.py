@@ -56,6 +56,14 @@ def test_urgent_levels_get_a_referral_and_no_exercise(level: Level) -> None:
     assert plan.safety_net, "the safety net is always there"
 
 
+def test_a_person_who_feels_low_is_told_where_to_turn_with_thoughts_of_self_harm() -> None:
+    base = {"age": 40, "duration_weeks": 3, "locations": ["interscapular"], "aggravators": ["sitting"]}
+    low = plan_for({**base, "associated": ["anxiety_low_mood"]})
+    assert "sn-thoughts-of-self-harm" in [o.id for o in low.safety_net]
+    assert "crisis line" in next(o.text for o in low.safety_net if o.id == "sn-thoughts-of-self-harm")
+    assert "sn-thoughts-of-self-harm" not in [o.id for o in plan_for(base).safety_net]
+
+
 def test_medical_review_gets_the_referral_and_phase_one_only() -> None:
     plan = plan_for({"age": 35, "duration_weeks": 8, "conservative_care_weeks": 6, "improving": False,
                      "locations": ["interscapular"], "aggravators": ["sitting"]})
