@@ -26,6 +26,9 @@ class SafetyNote:
     """The answer entry that explains the sign (answers.yaml: `entry`, or the entry with the topic's id)."""
 
 
+_POSSESSIVE = re.compile(r"['\u2019]s\b", re.IGNORECASE)
+
+
 def _pattern(phrases: set[str]) -> re.Pattern[str]:
     cleaned = sorted({normalise(p).strip() for p in phrases if p.strip()}, key=len, reverse=True)
     return re.compile(r"\b(" + "|".join(re.escape(p) for p in cleaned) + r")\b")
@@ -67,12 +70,16 @@ class SafetyMatcher:
         return terms
 
     def notes(self, question: str, clinician: bool) -> list[SafetyNote]:
-        text = " ".join(normalise(question).split())
+        # Read twice: as written, and with "'s" dropped, so "my heart's racing" is also "my heart
+        # racing" (dropping the apostrophe alone would leave "hearts").
+        texts = {" ".join(normalise(q).split()) for q in (question, _POSSESSIVE.sub("", question))}
         found = []
         for topic, pattern, together, unless in self._topics:
-            cleared = unless.sub(" ", text) if unless else text
-            if pattern.search(cleared) or any(all(g.search(cleared) for g in rule) for rule in together):
-                found.append(self._note(topic, clinician))
+            for text in texts:
+                cleared = unless.sub(" ", text) if unless else text
+                if pattern.search(cleared) or any(all(g.search(cleared) for g in rule) for rule in together):
+                    found.append(self._note(topic, clinician))
+                    break
         return found
 
     def _note(self, topic: SafetyTopic, clinician: bool) -> SafetyNote:
