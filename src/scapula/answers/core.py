@@ -23,6 +23,9 @@ __all__ = ["MAX_QUESTION", "Answer", "Answerer", "Block", "Mode", "QuestionError
 MAX_QUESTION = 500
 MIN_CONFIDENCE = {"lexical": 0.45, "semantic": 0.36, "combined": 0.36}
 """Below this confidence the best passage does not answer the question well enough."""
+SEMANTIC_WEIGHT = 0.7
+"""Share of the combined score from the embeddings (the rest from BM25): the embeddings cope better
+with people's own words (docs/benchmarks.md, "Answers")."""
 RELATED = 3
 
 NO_ANSWER = {
@@ -140,7 +143,10 @@ class Answerer:
         fixed = self.lexical.corrected(question)
         if kind == "semantic":
             return self.semantic().search(fixed, k)
-        return combine(self.lexical.search(question, 10), self.semantic().search(fixed, 10), k)
+        # Every passage's similarity, not only the closest ten: a passage that words match well must
+        # still carry its own semantic confidence, or a good lexical hit reads as "no answer".
+        semantic = self.semantic().search(fixed, len(self.passages))
+        return combine(self.lexical.search(question, 10), semantic, k, weight=SEMANTIC_WEIGHT)
 
     def answer(self, question: str, *, assessment: Assessment | Mapping[str, Any] | None = None,
                audience: Audience | str = Audience.patient, mode: Mode | str = Mode.auto) -> Answer:
