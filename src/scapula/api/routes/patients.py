@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from ...assessment import Audience
 from ...intake import Intake
-from ..deps import CurrentActor, StoreDep
+from ..deps import CurrentActor, StoreDep, json_response
 from ..schemas import PatientIn, PlanChangeIn, TrackingIn
 
 router = APIRouter(prefix="/api", tags=["patients"])
@@ -51,16 +51,20 @@ def invite(patient_id: str, actor: CurrentActor, store: StoreDep) -> dict[str, A
 @router.post(
     "/patients/{patient_id}/assessments",
     status_code=status.HTTP_201_CREATED,
+    response_model=dict[str, Any],
     summary="Assess an intake (docs/intake.md); stores the result and a new plan",
 )
-def create_assessment(
+async def create_assessment(
     patient_id: str,
     intake: Intake,
     actor: CurrentActor,
     store: StoreDep,
     audience: Annotated[Audience, Query()] = Audience.clinician,
-) -> dict[str, Any]:
-    return store.add_assessment(actor, patient_id, intake, audience)
+) -> Response:
+    # On the event loop, not in a worker thread: the assessment is CPU work of a few milliseconds and
+    # one process serves each CPU, so a thread would only add a hand-over and contention for the GIL.
+    created = store.add_assessment(actor, patient_id, intake, audience)
+    return json_response(created, status.HTTP_201_CREATED)
 
 
 @router.get("/patients/{patient_id}/assessments", summary="The patient's assessments, oldest first")
