@@ -80,3 +80,25 @@ def test_downgrade_to_base_and_back_up(database_url: str) -> None:
         assert _diff(db) == []
     finally:
         db.dispose()
+
+
+def test_large_documents_are_stored_with_lz4_where_postgresql_offers_it(database_url: str) -> None:
+    from sqlalchemy import text
+
+    db = Database(database_url)
+    try:
+        db.upgrade()
+        if db.is_sqlite:
+            return  # nothing to choose on SQLite
+        with db.engine.connect() as conn:
+            offered = conn.execute(
+                text("SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression'")
+            ).scalar() or []
+            methods = dict(conn.execute(text(
+                "SELECT attrelid::regclass::text || '.' || attname, attcompression FROM pg_attribute"
+                " WHERE attrelid IN ('assessments'::regclass, 'plans'::regclass)"
+                " AND attname IN ('intake', 'result', 'plan')")).all())
+        expected = "l" if "lz4" in offered else ""
+        assert methods == {"assessments.intake": expected, "assessments.result": expected, "plans.plan": expected}
+    finally:
+        db.dispose()
