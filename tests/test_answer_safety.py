@@ -97,6 +97,8 @@ def test_signs_told_in_a_persons_own_words_lead_with_safety(question: str, topic
     "does poor posture at my desk cause pain between the shoulder blades",
     "i tore a muscle in my upper back lifting, how long to heal?",
     "does the doorway stretch help tight pecs and rounded shoulders",
+    "Exercise or rest - which is better for upper back pain?",
+    "my heart's not in the gym lately, how do I stay motivated with my back exercises",
 ])
 def test_ordinary_questions_do_not_get_safety_advice(question: str) -> None:
     assert _topics(question) == []
