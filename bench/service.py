@@ -58,9 +58,11 @@ GRACE_S = 10  # how long past its schedule a fixed-rate run may go on
 def make_app() -> Any:
     """The app factory uvicorn's workers call: the database comes from SCAPULA_BENCH_DATABASE and
     is already migrated (two workers must not race to migrate it)."""
-    from scapula.api import create_app
+    from scapula.api import create_app, ready_to_serve
 
-    return create_app(database_url=os.environ[DB_ENV], migrate=False)
+    app = create_app(database_url=os.environ[DB_ENV], migrate=False)
+    ready_to_serve()  # as `scapula serve` does
+    return app
 
 
 # --------------------------------------------------------------------------- databases

@@ -267,11 +267,13 @@ def serve_command(
     """Run the clinic service (API with OpenAPI docs at /docs) on SQLite by default."""
     import uvicorn
 
-    from .api import create_app
+    from .api import create_app, ready_to_serve
 
     store = _store(database)
     err.print(f"[green]Scapula[/green] on http://{host}:{port}  (database {store.db.url}; API docs at /docs)")
-    uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+    app = create_app(store)
+    ready_to_serve()
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 @admin_app.command("create-clinic")

@@ -1,5 +1,5 @@
 """The clinic service's HTTP API (FastAPI)."""
 
-from .app import create_app
+from .app import create_app, ready_to_serve
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "ready_to_serve"]

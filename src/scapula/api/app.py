@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from fastapi import FastAPI
 
 from .. import __version__
@@ -44,3 +46,12 @@ def create_app(
         return {"status": "ok", "version": __version__, "knowledge_version": store.kb.version}
 
     return app
+
+
+def ready_to_serve() -> None:
+    """Call once the app is built, before serving: what exists now (knowledge, rules, routes) lives
+    as long as the process, so it is moved out of the cyclic garbage collector's sight. A full
+    collection then no longer walks it in the middle of a request (measured: p99 of POST assessment
+    at 150/s on SQLite 59 -> 30 ms; docs/benchmarks.md)."""
+    gc.collect()
+    gc.freeze()
