@@ -20,7 +20,9 @@ from .safety import SafetyMatcher
 
 __all__ = ["MAX_QUESTION", "Answer", "Answerer", "Block", "Mode", "QuestionError", "answer", "get_answerer"]
 
-MAX_QUESTION = 500
+MAX_QUESTION = 2000
+"""Generous on purpose: people describe their situation before they ask, and a warning sign is often
+buried in the middle of a long message (an unseen set held two of 600 characters)."""
 MIN_CONFIDENCE = {"lexical": 0.45, "semantic": 0.36, "combined": 0.36}
 """Below this confidence the best passage does not answer the question well enough."""
 SEMANTIC_WEIGHT = 0.7
