@@ -124,7 +124,7 @@ def free_port() -> int:
 
 
 def server_command(port: int, workers: int, stock: bool) -> list[str]:
-    if stock:  # uvicorn's own supervisor (see serve() for why it is not the default)
+    if stock:  # uvicorn's own supervisor (see scapula.api.serving for why it is not the default)
         return [
             sys.executable,
             "-m",
@@ -152,40 +152,6 @@ def server_command(port: int, workers: int, stock: bool) -> list[str]:
         "--workers",
         str(workers),
     ]
-
-
-def _serve_worker(sock: socket.socket) -> None:
-    import uvicorn
-
-    config = uvicorn.Config(make_app, factory=True, log_level="warning", access_log=False)
-    uvicorn.Server(config).run(sockets=[sock])
-
-
-def serve(port: int, workers: int) -> None:
-    """`uvicorn --workers N` binds its listening socket without IPPROTO_TCP, so asyncio never sets
-    TCP_NODELAY on accepted connections and every keep-alive request after the first waits ~40 ms for
-    a delayed ACK on Linux (uvicorn issue #3149). This launcher binds the socket properly and runs N
-    uvicorn servers on it, as uvicorn's supervisor does."""
-    import multiprocessing
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    sock.listen(2048)
-    ctx = multiprocessing.get_context("spawn")
-    children = [ctx.Process(target=_serve_worker, args=(sock,)) for _ in range(workers)]
-    for child in children:
-        child.start()
-
-    def stop(*_: object) -> None:
-        for child in children:
-            if child.pid and child.is_alive():
-                os.kill(child.pid, signal.SIGTERM)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for child in children:
-        child.join()
 
 
 def error_kinds(log: str) -> dict[str, int]:
@@ -611,15 +577,17 @@ def main() -> None:
     parser.add_argument(
         "--uvicorn-workers",
         action="store_true",
-        help="Serve with `uvicorn --workers N` itself (keep-alive requests pay ~40 ms; see serve()).",
+        help="Serve with `uvicorn --workers N` itself (keep-alive requests pay ~40 ms; see scapula.api.serving).",
     )
     parser.add_argument("--page-repeats", type=int, default=50, help="Renders of each web page timed.")
     parser.add_argument("--no-http", action="store_true", help="Only time the web pages (no load runs).")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve:  # the server launcher (a child of the benchmark)
-        serve(args.port, args.workers)
+    if args.serve:  # the server (a child of the benchmark), started as `scapula serve --workers N` starts it
+        from scapula.api.serving import serve
+
+        serve(os.environ[DB_ENV], "127.0.0.1", args.port, args.workers)
         return
 
     def give_up(*_: object) -> None:

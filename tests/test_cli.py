@@ -167,3 +167,34 @@ def test_python_dash_m_runs_the_same_command() -> None:
     result = subprocess.run([sys.executable, "-m", "scapula", "assess", EXAMPLE, "--json"],
                             capture_output=True, text=True, check=True)
     assert json.loads(result.stdout)["engine_version"]
+
+
+def test_serve_with_two_processes_answers_and_stops_on_sigterm(tmp_path) -> None:
+    import http.client
+    import signal
+    import socket
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "scapula", "serve", "--database", f"sqlite:///{tmp_path}/clinic.db",
+         "--port", str(port), "--workers", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline, answered = time.monotonic() + 60, set()
+        while time.monotonic() < deadline and server.poll() is None and len(answered) < 1:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/api/health")
+                reply = conn.getresponse()
+                answered.add(reply.status)
+                assert json.loads(reply.read())["status"] == "ok"
+            except OSError:
+                time.sleep(0.2)
+        assert answered == {200}, server.stderr.read().decode() if server.poll() is not None else "no answer"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) is not None

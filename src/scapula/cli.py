@@ -263,17 +263,17 @@ def serve_command(
     database: DatabaseOption = "sqlite:///scapula.db",
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Server processes (one per CPU uses them all; SQLite allows it).")
+    ] = 1,
 ) -> None:
     """Run the clinic service (API with OpenAPI docs at /docs) on SQLite by default."""
-    import uvicorn
-
-    from .api import create_app, ready_to_serve
+    from .api.serving import serve
 
     store = _store(database)
-    err.print(f"[green]Scapula[/green] on http://{host}:{port}  (database {store.db.url}; API docs at /docs)")
-    app = create_app(store)
-    ready_to_serve()
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    processes = f", {workers} processes" if workers > 1 else ""
+    err.print(f"[green]Scapula[/green] on http://{host}:{port}  (database {store.db.url}{processes}; API docs at /docs)")
+    serve(store.db.url, host, port, workers, store=store if workers == 1 else None)
 
 
 @admin_app.command("create-clinic")
