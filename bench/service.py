@@ -16,7 +16,8 @@ free port), and drives it from this process with a pool of keep-alive http.clien
 
 Latency is measured from the moment each request was due, so a server (or client) that falls behind
 shows it in the percentiles. Everything listens on 127.0.0.1 only, is bounded in time, and the server
-is stopped at the end. This module is also the app factory uvicorn imports (`service:make_app`).
+is stopped at the end. Servers start as `scapula serve --workers N` starts them
+(`scapula.api.serving`).
 """
 
 from __future__ import annotations
@@ -47,22 +48,13 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 from _table import markdown_table  # noqa: E402
+from scapula.api.serving import DATABASE_ENV  # noqa: E402
 
-DB_ENV = "SCAPULA_BENCH_DATABASE"
+DB_ENV = DATABASE_ENV  # the database the server processes open
 PASSWORD = "bench password long enough"
 EMAIL = "bench@clinic.example"
 HARD_LIMIT_S = 2400  # the whole run, whatever happens
 GRACE_S = 10  # how long past its schedule a fixed-rate run may go on
-
-
-def make_app() -> Any:
-    """The app factory uvicorn's workers call: the database comes from SCAPULA_BENCH_DATABASE and
-    is already migrated (two workers must not race to migrate it)."""
-    from scapula.api import create_app, ready_to_serve
-
-    app = create_app(database_url=os.environ[DB_ENV], migrate=False)
-    ready_to_serve()  # as `scapula serve` does
-    return app
 
 
 # --------------------------------------------------------------------------- databases
@@ -130,9 +122,7 @@ def server_command(port: int, workers: int, stock: bool) -> list[str]:
             "-m",
             "uvicorn",
             "--factory",
-            "service:make_app",
-            "--app-dir",
-            str(BENCH),
+            "scapula.api.serving:app_from_environment",
             "--host",
             "127.0.0.1",
             "--port",

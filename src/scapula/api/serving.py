@@ -16,15 +16,15 @@ from fastapi import FastAPI
 from ..store import Database, Store
 from .app import create_app, ready_to_serve
 
-__all__ = ["serve"]
+__all__ = ["DATABASE_ENV", "app_from_environment", "serve"]
 
 DATABASE_ENV = "SCAPULA_SERVE_DATABASE"
 """How the parent tells its worker processes which database to open (they are spawned, not forked)."""
 
 
-def _app_from_environment() -> FastAPI:
-    """The app in a worker process: the parent has already migrated the database, so workers never
-    race to do it."""
+def app_from_environment() -> FastAPI:
+    """The app in a worker process (an app factory for uvicorn): the database named by
+    `SCAPULA_SERVE_DATABASE`, already migrated by the parent, so workers never race to do it."""
     app = create_app(database_url=os.environ[DATABASE_ENV], migrate=False)
     ready_to_serve()
     return app
@@ -33,7 +33,7 @@ def _app_from_environment() -> FastAPI:
 def _worker(sock: socket.socket, log_level: str) -> None:
     import uvicorn
 
-    config = uvicorn.Config(_app_from_environment, factory=True, log_level=log_level, access_log=False)
+    config = uvicorn.Config(app_from_environment, factory=True, log_level=log_level, access_log=False)
     uvicorn.Server(config).run(sockets=[sock])
 
 
@@ -62,15 +62,13 @@ def serve(
     import uvicorn
 
     if workers <= 1:
-        if store is None:
-            db = Database(database_url)
-            db.upgrade()
-            store = Store(db)
-        app = create_app(store)
+        app = create_app(store, database_url=database_url)  # migrates unless given a store
         ready_to_serve()
         uvicorn.run(app, host=host, port=port, log_level=log_level)
         return
-    Database(database_url).upgrade()
+    db = Database(database_url)
+    db.upgrade()
+    db.dispose()
     os.environ[DATABASE_ENV] = database_url
     sock = _listening_socket(host, port)
     spawn = multiprocessing.get_context("spawn")

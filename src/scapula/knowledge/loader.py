@@ -439,6 +439,7 @@ def _load_answers(data: Any, sources: Mapping[str, Source], rules: Iterable[Comp
     safety = _entries(SafetyTopic, data["safety"], "answers.yaml", out)
     entries = _entries(AnswerEntry, data["entries"], "answers.yaml", out)
     red_flag_facts = {a.text for r in rules if r.spec.kind == "red_flag" for a in r.condition.atoms()}
+    entry_ids = {e.id for e in entries}
     for topic in safety:
         where = f"answers.yaml: safety {topic.id}"
         for fact in topic.facts:
@@ -448,7 +449,7 @@ def _load_answers(data: Any, sources: Mapping[str, Source], rules: Iterable[Comp
         ref = f"treatment:{advice.safety_net}" if advice.safety_net else f"rule:{advice.rule}"
         if ref not in refs:
             out.add(where, f"advice names '{ref}', which does not exist")
-        if topic.entry is not None and topic.entry not in {e.id for e in entries}:
+        if topic.entry is not None and topic.entry not in entry_ids:
             out.add(where, f"entry '{topic.entry}' is not an answer entry")
     for entry in entries:
         where = f"answers.yaml: {entry.id}"

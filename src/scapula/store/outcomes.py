@@ -154,7 +154,7 @@ def clinic_weeks(s: DbSession, clinic_id: str, today: date) -> dict[str, tuple[d
             if means:
                 diary.psfs[number] = means
         diary.last = last if diary.last is None else max(diary.last, last)
-    known = {pid: start for pid, start in connection.execute(select(starts.c.patient_id, starts.c.start))}
+    known: dict[str, date] = dict(connection.execute(select(starts.c.patient_id, starts.c.start)).tuples().all())
     return {pid: (known[pid], weeks.get(pid, DiaryWeeks({}, {}, None))) for pid in known}
 
 
