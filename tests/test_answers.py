@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from scapula.answers import Answerer, QuestionError, answer
+from scapula.answers.retrieval import semantic_available
 from scapula.engine import assess
 from scapula.errors import KnowledgeError
 from scapula.intake import parse_intake
@@ -61,6 +62,24 @@ def test_the_index_rebuilds_identically_from_the_same_files(kb: Knowledge) -> No
             (h.passage.id, round(h.score, 9)) for h in second.search(q["q"], LEXICAL)
         ]
 
+
+
+@pytest.mark.skipif(not semantic_available(), reason="needs the semantic extra (pip install scapula[semantic])")
+def test_the_semantic_index_rebuilds_identically_with_or_without_its_cache(
+    kb: Knowledge, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scapula.answers.retrieval import SemanticIndex, load_model
+
+    model = load_model()
+    passages = Answerer(kb).passages
+    monkeypatch.setenv("SCAPULA_CACHE_DIR", str(tmp_path))
+    fresh = SemanticIndex(passages, model)  # embeds and fits the classifier, then caches both
+    assert sorted(f.name.split("-")[0] for f in (tmp_path / "scapula").iterdir()) == ["classifier", "embeddings"]
+    cached = SemanticIndex(passages, model)
+    for q in QUESTIONS[:20]:
+        assert [(h.passage.id, round(h.score, 5)) for h in fresh.search(q["q"])] == [
+            (h.passage.id, round(h.score, 5)) for h in cached.search(q["q"])
+        ]
 
 def test_a_new_entry_in_answers_yaml_is_answerable(tmp_path: Path) -> None:
     target = tmp_path / "data"
