@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from scapula.answers.safety import SafetyMatcher
+from scapula.answers.safety import SafetyMatcher, stated_age
+from scapula.answers.text import plain
 from scapula.knowledge import load_knowledge
 
 from .conftest import ROOT
@@ -39,6 +40,13 @@ def _combinations() -> list[Any]:
     return cases
 
 
+def _aged() -> list[Any]:
+    """One question per `aged` rule: the first word of each group, said by someone of that age."""
+    return [pytest.param(topic.id, rule.at_least, " and ".join(_first(g) for g in together.split("+")),
+                         id=f"{topic.id}:{rule.at_least}:{together[:30]}")
+            for topic in TOPICS for rule in topic.aged for together in rule.together]
+
+
 def _terms() -> list[Any]:
     return [pytest.param(t.id, term, id=f"{t.id}:{term}") for t in TOPICS for term in t.terms]
 
@@ -51,6 +59,50 @@ def _topics(question: str) -> list[str]:
 def test_words_naming_a_sign_together_are_found_alone_and_hidden(topic: str, words: str) -> None:
     assert topic in _topics(words)
     assert topic in _topics(f"{BEFORE} {words}, {AFTER}")
+
+
+@pytest.mark.parametrize(("topic", "age", "words"), _aged())
+def test_words_naming_a_sign_from_an_age_on_are_found_at_that_age_only(topic: str, age: int, words: str) -> None:
+    assert topic in _topics(f"i'm {age} and {words}")
+    assert topic in _topics(f"{BEFORE} {words}, i am {age + 10} years old, {AFTER}")
+    assert topic not in _topics(f"i'm {age - 1} and {words}")
+    assert topic not in _topics(f"{BEFORE} {words}, {AFTER}")  # no age stated
+
+
+@pytest.mark.parametrize(("question", "age"), [
+    ("I'm 63 and never had back trouble", 63),
+    ("my nan is 84 and slipped on the floor", 84),
+    ("Dad (74) has a sore mid back", 74),
+    ("she's 70 next month", 70),
+    ("a 68 year old with interscapular pain", 68),
+    ("aged 55, desk job", 55),
+    ("I'm 63 kg and 30 years old", 30),
+    ("I lift 100 kg and do 60 reps", None),
+    ("did 20 minutes of stretching", None),
+])
+def test_the_age_a_question_states_is_read_and_numbers_with_units_are_not_ages(question: str,
+                                                                               age: int | None) -> None:
+    assert stated_age(plain(question)) == age
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    ("I'm 63 and never had back trouble, now a constant ache between my shoulder blades. Stretches?",
+     "new-pain-later-life"),
+    ("My nan is 84, she slipped and sat down hard and now her mid back hurts when she moves", "fracture-risk"),
+    ("my grandad went down on the patio yesterday and his back is killing him", "fracture-risk"),
+    ("so done with this, ive been looking at my box of pills thinking about taking them all", "self-harm"),
+])
+def test_signs_that_depend_on_age_or_on_words_together_lead_with_safety(question: str, topic: str) -> None:
+    assert topic in _topics(question)
+    assert ask(question).leads_with_safety
+
+
+@pytest.mark.parametrize("question", [
+    "I'm 33 and never had back pain before, it came on after moving house. Stretches?",
+    "I'm 28 and took a tumble at frisbee, a bit stiff. Anything to do?",
+])
+def test_the_same_words_from_a_younger_person_are_not_a_sign(question: str) -> None:
+    assert {"new-pain-later-life", "fracture-risk"}.isdisjoint(_topics(question))
 
 
 @pytest.mark.parametrize(("topic", "term"), _terms())
@@ -142,6 +194,22 @@ def test_a_combination_with_one_group_is_rejected_naming_it(tmp_path: Path) -> N
     message = _broken(tmp_path, change)
     assert "answers.yaml: chest-pain" in message and "chest pain|pressure" in message
     assert "two or more groups" in message
+
+
+def test_a_topic_with_nothing_to_match_is_rejected(tmp_path: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["safety"][0] = {"id": "chest-pain", "advice": d["safety"][0]["advice"]}
+
+    message = _broken(tmp_path, change)
+    assert "answers.yaml: chest-pain" in message and "terms, facts, together or aged" in message
+
+
+def test_an_age_outside_adult_life_is_rejected(tmp_path: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["safety"][0]["aged"] = [{"at_least": 5, "together": ["fell"]}]
+
+    message = _broken(tmp_path, change)
+    assert "answers.yaml: chest-pain" in message and "at_least" in message
 
 
 def test_a_warning_sign_is_explained_first_and_the_question_still_answered() -> None:

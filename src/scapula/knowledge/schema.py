@@ -337,11 +337,29 @@ class SafetyAdvice(_Entry):
         return self
 
 
+class AgedRule(_Entry):
+    """Words that name a warning sign only for someone of a stated age or over ("I'm 63 and it came on
+    for no reason"; "mum is 84 and slipped")."""
+
+    at_least: int = Field(ge=18, le=110, description="The age stated in the question, in years, at or above.")
+    together: tuple[str, ...] = Field(
+        min_length=1,
+        description="As a topic's `together`, but one group is enough: 'fell|slipped|tumble'.",
+    )
+
+    @model_validator(mode="after")
+    def _groups_have_words(self) -> AgedRule:
+        for rule in self.together:
+            if any(not a.strip(" *") for g in rule.split("+") for a in g.split("|")):
+                raise ValueError(f"together {rule!r}: an empty alternative")
+        return self
+
+
 class SafetyTopic(_Entry):
     """A warning sign a question may mention; the answer then leads with its advice."""
 
     id: str = Id
-    terms: tuple[str, ...] = Field(min_length=1, description="Words and phrases that mention it.")
+    terms: tuple[str, ...] = Field((), description="Words and phrases that mention it.")
     facts: tuple[str, ...] = Field((), description="Red-flag intake facts; their labels count as terms.")
     together: tuple[str, ...] = Field(
         (),
@@ -350,6 +368,7 @@ class SafetyTopic(_Entry):
             " ' + ', alternatives by '|', a trailing '*' for any ending ('chest + pain|pressure|tight*')."
         ),
     )
+    aged: tuple[AgedRule, ...] = Field((), description="Words that name the sign from a stated age on.")
     unless: tuple[str, ...] = Field((), description="Phrases that look like the sign but are not.")
     advice: SafetyAdvice
     entry: str | None = Field(
@@ -362,6 +381,8 @@ class SafetyTopic(_Entry):
             groups = [g.strip() for g in rule.split("+")]
             if len(groups) < 2 or any(not a.strip(" *") for g in groups for a in g.split("|")):
                 raise ValueError(f"together {rule!r}: needs two or more groups of words joined by ' + '")
+        if not (self.terms or self.facts or self.together or self.aged):
+            raise ValueError("give terms, facts, together or aged: something that names the sign")
         return self
 
 
