@@ -110,14 +110,15 @@ class Store:
         """The patient, if the actor may see them. `asked` names what the caller asked for (for
         example `assessment <id>`), so a refusal never reveals the patient behind a record."""
         patient = s.get(Patient, patient_id)
-        # Another clinic's patient, or another patient's record, is simply not found: the caller
-        # learns nothing about whether it exists.
-        allowed = patient is not None and patient.clinic_id == actor.clinic_id
-        if actor.kind == "patient" and actor.patient_id != patient_id:
-            allowed = False
-        if not allowed or patient is None:
-            raise NotFound(f"No {asked or f'patient {patient_id}'}")
+        _allow(actor, patient_id, patient.clinic_id if patient else None, asked)
+        assert patient is not None  # _allow refuses a missing one
         return patient
+
+    def _check_patient(self, s: DbSession, actor: Actor, patient_id: str, asked: str | None = None) -> None:
+        """As `_patient`, for callers that need only the permission: one column, no ORM object (every
+        request about a patient's records pays for this)."""
+        clinic = s.scalar(select(Patient.clinic_id).where(Patient.id == patient_id))
+        _allow(actor, patient_id, clinic, asked)
 
     @staticmethod
     def _clinician(actor: Actor) -> None:
@@ -180,7 +181,7 @@ class Store:
     def invite(self, actor: Actor, patient_id: str) -> tuple[str, datetime]:
         self._clinician(actor)
         with self.db.session() as s:
-            self._patient(s, actor, patient_id)
+            self._check_patient(s, actor, patient_id)
             token, now = accounts.new_token(), self.clock()
             expires = now + timedelta(days=self.settings.invitation_days)
             s.add(
@@ -294,7 +295,7 @@ class Store:
         plan = build_plan(intake, result, self.kb)
         now = self.clock()
         with self.db.session() as s:
-            self._patient(s, actor, patient_id)
+            self._check_patient(s, actor, patient_id)
             # An UPDATE, not a loop over loaded rows: loading would decode each old plan's JSON.
             s.execute(
                 update(PlanRecord)
@@ -332,7 +333,7 @@ class Store:
 
     def list_assessments(self, actor: Actor, patient_id: str) -> list[dict[str, Any]]:
         with self.db.session() as s:
-            self._patient(s, actor, patient_id)
+            self._check_patient(s, actor, patient_id)
             rows = s.scalars(
                 select(Assessment).where(Assessment.patient_id == patient_id).order_by(Assessment.created_at)
             ).all()
@@ -344,13 +345,13 @@ class Store:
             record = s.get(Assessment, assessment_id)
             if record is None:
                 raise NotFound(f"No assessment {assessment_id}")
-            self._patient(s, actor, record.patient_id, asked=f"assessment {assessment_id}")
+            self._check_patient(s, actor, record.patient_id, asked=f"assessment {assessment_id}")
             self._audit(s, actor, "read", "assessment", assessment_id, record.patient_id)
             return _assessment_dict(record)
 
     def get_plan(self, actor: Actor, patient_id: str) -> dict[str, Any]:
         with self.db.session() as s:
-            self._patient(s, actor, patient_id)
+            self._check_patient(s, actor, patient_id)
             plan = s.scalar(
                 select(PlanRecord).where(PlanRecord.patient_id == patient_id, PlanRecord.active.is_(True))
             )
@@ -369,7 +370,7 @@ class Store:
             plan = s.get(PlanRecord, plan_id)
             if plan is None:
                 raise NotFound(f"No plan {plan_id}")
-            self._patient(s, actor, plan.patient_id, asked=f"plan {plan_id}")
+            self._check_patient(s, actor, plan.patient_id, asked=f"plan {plan_id}")
             if "phase" in change:
                 phases = [p["number"] for p in plan.plan.get("phases", [])]
                 if change["phase"] not in phases:
@@ -402,7 +403,7 @@ class Store:
     ) -> dict[str, Any]:
         """Store a check-in; a correction names the entry it replaces, which is kept as history."""
         with self.db.session() as s:
-            self._patient(s, actor, patient_id)
+            self._check_patient(s, actor, patient_id)
             if supersedes is not None:
                 old = s.get(TrackingEntry, supersedes)
                 if old is None or old.patient_id != patient_id:
@@ -435,7 +436,7 @@ class Store:
 
     def list_entries(self, actor: Actor, patient_id: str, history: bool = False) -> list[dict[str, Any]]:
         with self.db.session() as s:
-            self._patient(s, actor, patient_id)
+            self._check_patient(s, actor, patient_id)
             rows = s.scalars(
                 select(TrackingEntry)
                 .where(TrackingEntry.patient_id == patient_id)
@@ -449,7 +450,7 @@ class Store:
 
     def list_decisions(self, actor: Actor, patient_id: str) -> list[dict[str, Any]]:
         with self.db.session() as s:
-            self._patient(s, actor, patient_id)
+            self._check_patient(s, actor, patient_id)
             rows = s.scalars(
                 select(Decision).where(Decision.patient_id == patient_id).order_by(Decision.created_at)
             ).all()
@@ -458,7 +459,7 @@ class Store:
 
     def patient_outcome(self, actor: Actor, patient_id: str) -> dict[str, Any]:
         with self.db.session() as s:
-            self._patient(s, actor, patient_id)
+            self._check_patient(s, actor, patient_id)
             self._audit(s, actor, "read", "outcome", None, patient_id)
             return outcomes.patient_report(s, patient_id, self.clock().date())
 
@@ -466,7 +467,7 @@ class Store:
         from ..outcomes import patient_trend
 
         with self.db.session() as s:
-            self._patient(s, actor, patient_id)
+            self._check_patient(s, actor, patient_id)
             self._audit(s, actor, "read", "outcome", None, patient_id)
             _, entries, phases = outcomes.patient_entries(s, patient_id)
         return patient_trend(entries, phases, fmt=fmt)  # type: ignore[arg-type]
@@ -492,7 +493,7 @@ class Store:
         with self.db.session() as s:
             query = select(AuditEntry).where(AuditEntry.clinic_id == actor.clinic_id)
             if patient_id:
-                self._patient(s, actor, patient_id)
+                self._check_patient(s, actor, patient_id)
                 query = query.where(AuditEntry.patient_id == patient_id)
             rows = s.scalars(query.order_by(AuditEntry.id)).all()
             return [
@@ -533,7 +534,7 @@ class Store:
             plan = s.get(PlanRecord, plan_id)
             if plan is None:
                 raise NotFound(f"No plan {plan_id}")
-            self._patient(s, actor, plan.patient_id, asked=f"plan {plan_id}")
+            self._check_patient(s, actor, plan.patient_id, asked=f"plan {plan_id}")
             source = s.get(Assessment, plan.assessment_id)
             intake = source.intake if source else {}
             plan.plan = with_exercises(self.kb, plan.plan, intake, phase, exercise_ids)
@@ -546,6 +547,16 @@ class Store:
 
 def _iso(value: datetime | date | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _allow(actor: Actor, patient_id: str, clinic_id: str | None, asked: str | None) -> None:
+    # Another clinic's patient, or another patient's record, is simply not found: the caller learns
+    # nothing about whether it exists.
+    allowed = clinic_id is not None and clinic_id == actor.clinic_id
+    if actor.kind == "patient" and actor.patient_id != patient_id:
+        allowed = False
+    if not allowed:
+        raise NotFound(f"No {asked or f'patient {patient_id}'}")
 
 
 def _patient_dict(p: Patient) -> dict[str, Any]:

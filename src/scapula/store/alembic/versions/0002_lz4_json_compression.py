@@ -14,7 +14,8 @@ rows keep their compression until rewritten; new values use lz4.
 from __future__ import annotations
 
 from alembic import op
-from sqlalchemy import text
+
+from scapula.store.migrate import lz4_available
 
 revision = "0002"
 down_revision = "0001"
@@ -24,23 +25,13 @@ depends_on = None
 COLUMNS = (("assessments", "intake"), ("assessments", "result"), ("plans", "plan"))
 
 
-def _lz4_available() -> bool:
-    bind = op.get_bind()
-    if bind.dialect.name != "postgresql" or (bind.dialect.server_version_info or (0,)) < (14,):
-        return False
-    options = bind.execute(
-        text("SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression'")
-    ).scalar()
-    return bool(options) and "lz4" in options
-
-
 def upgrade() -> None:
-    if _lz4_available():
+    if lz4_available(op.get_bind()):
         for table, column in COLUMNS:
             op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET COMPRESSION lz4")
 
 
 def downgrade() -> None:
-    if _lz4_available():
+    if lz4_available(op.get_bind()):
         for table, column in COLUMNS:
             op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET COMPRESSION default")
