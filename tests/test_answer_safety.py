@@ -85,18 +85,6 @@ def test_the_age_a_question_states_is_read_and_numbers_with_units_are_not_ages(q
     assert stated_age(plain(question)) == age
 
 
-@pytest.mark.parametrize(("question", "topic"), [
-    ("I'm 63 and never had back trouble, now a constant ache between my shoulder blades. Stretches?",
-     "new-pain-later-life"),
-    ("My nan is 84, she slipped and sat down hard and now her mid back hurts when she moves", "fracture-risk"),
-    ("my grandad went down on the patio yesterday and his back is killing him", "fracture-risk"),
-    ("so done with this, ive been looking at my box of pills thinking about taking them all", "self-harm"),
-])
-def test_signs_that_depend_on_age_or_on_words_together_lead_with_safety(question: str, topic: str) -> None:
-    assert topic in _topics(question)
-    assert ask(question).leads_with_safety
-
-
 @pytest.mark.parametrize("question", [
     "I'm 33 and never had back pain before, it came on after moving house. Stretches?",
     "I'm 28 and took a tumble at frisbee, a bit stiff. Anything to do?",
@@ -132,6 +120,12 @@ def test_every_term_is_found_alone_and_hidden(topic: str, term: str) -> None:
     ("my grip is getting weaker and i keep dropping things", "arm-weakness"),
     ("coughing and there's blood in the phlegm, back hurts too", "coughing-blood"),
     ("had melanoma removed 3 years ago, now upper back pain", "cancer-history"),
+    # Signs that depend on the age the question states, or on words apart.
+    ("I'm 63 and never had back trouble, now a constant ache between my shoulder blades. Stretches?",
+     "new-pain-later-life"),
+    ("My nan is 84, she slipped and sat down hard and now her mid back hurts when she moves", "fracture-risk"),
+    ("my grandad went down on the patio yesterday and his back is killing him", "fracture-risk"),
+    ("so done with this, ive been looking at my box of pills thinking about taking them all", "self-harm"),
 ])
 def test_signs_told_in_a_persons_own_words_lead_with_safety(question: str, topic: str) -> None:
     assert topic in _topics(question)

@@ -125,25 +125,36 @@ def _cache_dir() -> Path:
     return Path(base) / "scapula"
 
 
+def _cache_path(kind: str, parts: list[str], suffix: str) -> Path:
+    """Where a derived array is kept, keyed by a hash of everything it was derived from."""
+    key = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
+    return _cache_dir() / f"{kind}-{key}{suffix}"
+
+
+def _store(path: Path, save: Any) -> None:
+    """Write through a temporary file, so a reader in another process never sees half an array; a
+    cache that cannot be written is simply skipped."""
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp{path.suffix}")
+        save(partial)
+        partial.replace(path)
+
+
 def _cached_embeddings(model: Any, texts: list[str]) -> Any:
     """Embed the passage texts once per knowledge version: embedding ~600 texts takes a minute on a
     busy CPU, so the matrix is kept on disk, keyed by a hash of the model and every text. A cache
-    that cannot be read or written is simply skipped."""
+    that cannot be read is simply skipped."""
     import numpy as np
 
-    key = hashlib.sha256("\x1f".join([MODEL_NAME, *texts]).encode()).hexdigest()[:20]
-    path = _cache_dir() / f"embeddings-{key}.npy"
+    path = _cache_path("embeddings", [MODEL_NAME, *texts], ".npy")
     with contextlib.suppress(OSError, ValueError):
         matrix = np.load(path)
         if matrix.shape[0] == len(texts):
             return matrix
     matrix = model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True,
                           show_progress_bar=False)
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp.npy")
-        np.save(partial, matrix)
-        partial.replace(path)
+    _store(path, lambda partial: np.save(partial, matrix))
     return matrix
 
 
@@ -159,8 +170,7 @@ def _cached_classifier(matrix: Any, owners: list[int], classes: int, texts: list
     The fit (a few seconds) is deterministic and cached beside the embeddings."""
     import numpy as np
 
-    key = hashlib.sha256("\x1f".join([MODEL_NAME, f"C={CLASSIFIER_C}", *texts]).encode()).hexdigest()[:20]
-    path = _cache_dir() / f"classifier-{key}.npz"
+    path = _cache_path("classifier", [MODEL_NAME, f"C={CLASSIFIER_C}", *texts], ".npz")
     with contextlib.suppress(OSError, ValueError, KeyError):
         with np.load(path) as saved:
             weights, bias = saved["weights"], saved["bias"]
@@ -172,11 +182,7 @@ def _cached_classifier(matrix: Any, owners: list[int], classes: int, texts: list
     # Every passage has at least its title among the texts, so the classes are 0..classes-1 in order.
     assert list(model.classes_) == list(range(classes))
     weights, bias = model.coef_.astype(matrix.dtype), model.intercept_.astype(matrix.dtype)
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp.npz")
-        np.savez(partial, weights=weights, bias=bias)
-        partial.replace(path)
+    _store(path, lambda partial: np.savez(partial, weights=weights, bias=bias))
     return weights, bias
 
 

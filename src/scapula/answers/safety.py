@@ -71,7 +71,7 @@ class SafetyMatcher:
         entries = {e.id for e in kb.answers.entries} if kb.answers else set()
         self._entries = {t.id: t.entry or (t.id if t.id in entries else None) for t in topics}
         self._topics = [
-            (t, _pattern(self._terms(t)) if self._terms(t) else None, [_together(r) for r in t.together],
+            (t, _pattern(terms) if (terms := self._terms(t)) else None, [_together(r) for r in t.together],
              [(a.at_least, [_together(r) for r in a.together]) for a in t.aged],
              _pattern(set(t.unless)) if t.unless else None)
             for t in topics

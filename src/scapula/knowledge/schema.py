@@ -337,6 +337,15 @@ class SafetyAdvice(_Entry):
         return self
 
 
+def _check_together(rule: str, groups_needed: int) -> None:
+    """A `together` rule: at least `groups_needed` groups joined by ' + ', no empty alternative."""
+    groups = [g.strip() for g in rule.split("+")]
+    if len(groups) < groups_needed:
+        raise ValueError(f"together {rule!r}: needs two or more groups of words joined by ' + '")
+    if any(not a.strip(" *") for g in groups for a in g.split("|")):
+        raise ValueError(f"together {rule!r}: an empty alternative")
+
+
 class AgedRule(_Entry):
     """Words that name a warning sign only for someone of a stated age or over ("I'm 63 and it came on
     for no reason"; "mum is 84 and slipped")."""
@@ -350,8 +359,7 @@ class AgedRule(_Entry):
     @model_validator(mode="after")
     def _groups_have_words(self) -> AgedRule:
         for rule in self.together:
-            if any(not a.strip(" *") for g in rule.split("+") for a in g.split("|")):
-                raise ValueError(f"together {rule!r}: an empty alternative")
+            _check_together(rule, groups_needed=1)
         return self
 
 
@@ -378,9 +386,7 @@ class SafetyTopic(_Entry):
     @model_validator(mode="after")
     def _together_has_groups(self) -> SafetyTopic:
         for rule in self.together:
-            groups = [g.strip() for g in rule.split("+")]
-            if len(groups) < 2 or any(not a.strip(" *") for g in groups for a in g.split("|")):
-                raise ValueError(f"together {rule!r}: needs two or more groups of words joined by ' + '")
+            _check_together(rule, groups_needed=2)
         if not (self.terms or self.facts or self.together or self.aged):
             raise ValueError("give terms, facts, together or aged: something that names the sign")
         return self
